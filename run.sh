@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# quantlab's entry point.
+#   ./run.sh test [--sanitize]   install what is missing, build (Release), run every test
+#   ./run.sh study [ARGS...]     install, build, and run the study (quick profile by default)
+#   ./run.sh build               install and build only
+set -euo pipefail
+cd "$(dirname "$0")"
+
+APT_PACKAGES=(
+  build-essential cmake ninja-build pkg-config
+  libflatbuffers-dev flatbuffers-compiler libgemmlowp-dev
+  libtorch-dev libopenblas0-pthread
+  libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev libfmt-dev libzip-dev zlib1g-dev
+  python3-sklearn python3-torch python3-numpy
+)
+
+install_packages() {
+  local missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "run.sh: installing ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+}
+
+build() {
+  local dir="$1"; shift
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+  cmake --build "$dir" -j "$(nproc)"
+}
+
+cmd="${1:-}"
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  test)
+    install_packages
+    dir=build
+    extra=()
+    if [ "${1:-}" = "--sanitize" ]; then dir=build-sanitize; extra=(-DQUANTLAB_SANITIZE=ON -DQUANTLAB_BUILD_BENCH=OFF); fi
+    build "$dir" "${extra[@]}"
+    export OPENBLAS_NUM_THREADS=1
+    ctest --test-dir "$dir" --output-on-failure -j "$(nproc)"
+    ;;
+  study)
+    install_packages
+    build build
+    echo "run.sh: the study is not built yet (see the open issues); quantlab's other subcommands are in build/quantlab"
+    exit 2
+    ;;
+  build)
+    install_packages
+    build build "$@"
+    ;;
+  *)
+    echo "usage: ./run.sh test [--sanitize] | ./run.sh study | ./run.sh build" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,17 @@
+// PLACEHOLDER: the DepthwiseConv2D kernel is being written; it refuses to run until then.
+#include "quantlab/kernels/kernel.h"
+
+namespace quantlab {
+namespace {
+
+Status prepare(PrepareContext& ctx) { return ctx.unsupported_types(); }
+Status eval(const EvalContext&) { return internal_error("DepthwiseConv2D: not implemented"); }
+
+}  // namespace
+
+const Kernel& reference_kernel_DepthwiseConv2D() {
+  static const Kernel kernel{"reference", prepare, eval};
+  return kernel;
+}
+
+}  // namespace quantlab

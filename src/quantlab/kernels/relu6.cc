@@ -1,0 +1,17 @@
+// PLACEHOLDER: the Relu6 kernel is being written; it refuses to run until then.
+#include "quantlab/kernels/kernel.h"
+
+namespace quantlab {
+namespace {
+
+Status prepare(PrepareContext& ctx) { return ctx.unsupported_types(); }
+Status eval(const EvalContext&) { return internal_error("Relu6: not implemented"); }
+
+}  // namespace
+
+const Kernel& reference_kernel_Relu6() {
+  static const Kernel kernel{"reference", prepare, eval};
+  return kernel;
+}
+
+}  // namespace quantlab

@@ -1,0 +1,48 @@
+// Fixed-point requantization: turning a real multiplier into an integer
+// multiplier and shift, and applying it to int32 accumulators exactly as
+// TFLite's kernels do. Every kernel and pass that rescales integers calls
+// these functions; none re-derives the arithmetic.
+#pragma once
+
+#include <cstdint>
+
+namespace quantlab {
+
+// How a Q31 multiplier is applied to an accumulator.
+enum class Rounding : uint8_t {
+  // TFLite / TFLite Micro reference kernels: a saturating rounding doubling
+  // high multiply followed by a rounding right shift (two roundings).
+  kDouble,
+  // XNNPACK / ruy / CMSIS-NN style: one 64-bit product, rounded once.
+  kSingle,
+};
+
+const char* rounding_name(Rounding r);
+
+// real ~= multiplier * 2^(shift - 31), multiplier in [2^30, 2^31) or 0.
+struct QuantizedMultiplier {
+  int32_t multiplier = 0;
+  int shift = 0;  // positive: left shift
+};
+
+// Decomposes a real multiplier (>= 0) as TFLite's QuantizeMultiplier does:
+// frexp into q in [0.5, 1) and an exponent, q rounded to Q31; a result of
+// exactly 2^31 is halved with the exponent raised; exponents below -31 give 0.
+QuantizedMultiplier quantize_multiplier(double real_multiplier);
+
+// gemmlowp's SaturatingRoundingDoublingHighMul: round(a * b / 2^31),
+// saturating the single overflow case a == b == INT32_MIN.
+int32_t saturating_rounding_doubling_high_mul(int32_t a, int32_t b);
+
+// gemmlowp's RoundingDivideByPOT: x / 2^exponent rounded half away from zero.
+// Precondition: 0 <= exponent <= 31.
+int32_t rounding_divide_by_pot(int32_t x, int exponent);
+
+// x * real_multiplier rounded to int32, with the given rounding style.
+int32_t multiply_by_quantized_multiplier(int32_t x, QuantizedMultiplier m, Rounding rounding);
+
+// 64-bit accumulator variant used where sums can exceed int32 (e.g. MEAN over
+// large windows). Applies the same rounding as the int32 version.
+int32_t multiply_by_quantized_multiplier_64(int64_t x, QuantizedMultiplier m, Rounding rounding);
+
+}  // namespace quantlab
