@@ -86,7 +86,7 @@ class Result {
 
 // `QL_ASSIGN_OR_RETURN(auto x, f());` binds the value or returns the error.
 #define QL_ASSIGN_OR_RETURN(lhs, expr) \
-  QL_ASSIGN_OR_RETURN_IMPL(QL_CONCAT(ql_result_, __LINE__), lhs, expr)
+  QL_ASSIGN_OR_RETURN_IMPL(QL_CONCAT(ql_result_, __COUNTER__), lhs, expr)
 #define QL_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                             \
   if (!tmp.ok()) return tmp.status();            \

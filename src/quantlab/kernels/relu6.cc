@@ -1,16 +1,14 @@
-// PLACEHOLDER: the Relu6 kernel is being written; it refuses to run until then.
-#include "quantlab/kernels/kernel.h"
+#include "quantlab/kernels/relu6.h"
 
 namespace quantlab {
 namespace {
 
-Status prepare(PrepareContext& ctx) { return ctx.unsupported_types(); }
-Status eval(const EvalContext&) { return internal_error("Relu6: not implemented"); }
+Status prepare_relu6(PrepareContext& ctx) { return prepare_clamp_activation(ctx, Activation::kRelu6); }
 
 }  // namespace
 
 const Kernel& reference_kernel_Relu6() {
-  static const Kernel kernel{"reference", prepare, eval};
+  static const Kernel kernel{"reference", prepare_relu6, eval_clamp_activation};
   return kernel;
 }
 

@@ -78,4 +78,13 @@ int32_t multiply_by_quantized_multiplier_64(int64_t x, QuantizedMultiplier m, Ro
                                                  std::numeric_limits<int32_t>::min()));
 }
 
+double real_multiplier_double_product(float input_scale, float weight_scale, float output_scale) {
+  return static_cast<double>(input_scale) * static_cast<double>(weight_scale) / static_cast<double>(output_scale);
+}
+
+double real_multiplier_float_product(float input_scale, float weight_scale, float output_scale) {
+  const float product = input_scale * weight_scale;
+  return static_cast<double>(product) / static_cast<double>(output_scale);
+}
+
 }  // namespace quantlab

@@ -45,4 +45,17 @@ int32_t multiply_by_quantized_multiplier(int32_t x, QuantizedMultiplier m, Round
 // large windows). Applies the same rounding as the int32 version.
 int32_t multiply_by_quantized_multiplier_64(int64_t x, QuantizedMultiplier m, Rounding rounding);
 
+// The real multiplier input_scale * weight_scale / output_scale of a
+// weighted op, with every factor widened to double before multiplying. This
+// is how TFLite derives CONV_2D and DEPTHWISE_CONV_2D multipliers (per-tensor
+// weights included, broadcast to every channel) and per-channel
+// FULLY_CONNECTED multipliers.
+double real_multiplier_double_product(float input_scale, float weight_scale, float output_scale);
+
+// The same multiplier with input_scale * weight_scale formed in float (so
+// rounded to 24 bits) before widening, as TFLite derives per-tensor
+// FULLY_CONNECTED and BATCH_MATMUL multipliers. The two can differ in the
+// last bits of the Q31 multiplier and hence, rarely, by 1 LSB in an output.
+double real_multiplier_float_product(float input_scale, float weight_scale, float output_scale);
+
 }  // namespace quantlab
