@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "quantlab/ir/analysis.h"
@@ -16,12 +15,21 @@ namespace {
 
 using test_support::testdata_path;
 
-std::vector<int64_t> parse_dims(const std::string& text) {
-  std::vector<int64_t> dims;
-  std::regex number("-?[0-9]+");
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), number); it != std::sregex_iterator(); ++it)
-    dims.push_back(std::stoll(it->str()));
-  return dims;
+// The bracketed shapes of a params text, in order: "conv [1,2]->[3] filter
+// [4,5]" gives {{1, 2}, {3}, {4, 5}}.
+std::vector<std::vector<int64_t>> bracketed_shapes(const std::string& text) {
+  std::vector<std::vector<int64_t>> shapes;
+  size_t open = text.find('[');
+  while (open != std::string::npos) {
+    const size_t close = text.find(']', open);
+    if (close == std::string::npos) break;
+    std::vector<int64_t> dims;
+    std::stringstream inner(text.substr(open + 1, close - open - 1));
+    for (std::string d; std::getline(inner, d, ',');) dims.push_back(std::stoll(d));
+    shapes.push_back(dims);
+    open = text.find('[', close);
+  }
+  return shapes;
 }
 
 int64_t product(const std::vector<int64_t>& v) {
@@ -33,24 +41,17 @@ int64_t product(const std::vector<int64_t>& v) {
 // The expected MACs of a single-op case from its cases.tsv "params" text, e.g.
 // "conv [1,23,1,6]->[1,23,1,2] filter [2,5,1,6] s1x1 d1x1"; -1 if not a MAC op.
 int64_t macs_from_params(const std::string& params) {
-  std::smatch m;
-  static const std::regex conv(R"(^conv (\[[^\]]*\])->(\[[^\]]*\]) filter (\[[^\]]*\]))");
-  static const std::regex dwconv(R"(^dwconv (\[[^\]]*\])->(\[[^\]]*\]) filter (\[[^\]]*\]))");
-  static const std::regex fc(R"(^fc (\[[^\]]*\])->(\[[^\]]*\]) weights (\[[^\]]*\]))");
-  static const std::regex bmm(R"(^bmm (\[[^\]]*\])x(?:const)?(\[[^\]]*\])->(\[[^\]]*\])( adj_x)?)");
-  if (std::regex_search(params, m, conv)) {
-    const auto f = parse_dims(m[3]);  // [out, kh, kw, in]
-    return product(parse_dims(m[2])) * f[1] * f[2] * f[3];
-  }
-  if (std::regex_search(params, m, dwconv)) {
-    const auto f = parse_dims(m[3]);  // [1, kh, kw, channels]
-    return product(parse_dims(m[2])) * f[1] * f[2];
-  }
-  if (std::regex_search(params, m, fc)) return product(parse_dims(m[2])) * parse_dims(m[3])[1];
-  if (std::regex_search(params, m, bmm)) {
-    const auto x = parse_dims(m[1]);
-    const bool adj_x = m[4].matched;
-    return product(parse_dims(m[3])) * (adj_x ? x[x.size() - 2] : x.back());
+  const std::string op = params.substr(0, params.find(' '));
+  const auto shapes = bracketed_shapes(params);
+  if (shapes.size() < 3) return -1;
+  if (op == "conv") return product(shapes[1]) * shapes[2][1] * shapes[2][2] * shapes[2][3];  // filter [out, kh, kw, in]
+  if (op == "dwconv") return product(shapes[1]) * shapes[2][1] * shapes[2][2];  // filter [1, kh, kw, channels]
+  if (op == "fc") return product(shapes[1]) * shapes[2][1];                     // weights [out, in]
+  if (op == "bmm") {
+    // "bmm X x Y -> OUT [adj_x] [adj_y]": the contracted dimension is X's last, or the one before with adj_x.
+    const auto& x = shapes[0];
+    const bool adj_x = params.find(" adj_x") != std::string::npos;
+    return product(shapes[2]) * (adj_x ? x[x.size() - 2] : x.back());
   }
   return -1;
 }

@@ -20,15 +20,27 @@ std::string errno_text() { return std::strerror(errno); }
 Result<std::vector<uint8_t>> read_file(const std::string& path, uint64_t max_bytes) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) return invalid_argument(path + ": is a directory, not a file");
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) {
+  // Opened non-blocking: opening a FIFO that has no writer would otherwise
+  // wait forever. Blocking reads are restored at once, so a pipe with a
+  // writer (shell process substitution) still delivers all its data, while
+  // one without a writer reads as empty.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
     const int err = errno;
     if (err == ENOENT) return not_found(path + ": no such file");
     return io_error(path + ": cannot open: " + std::strerror(err));
   }
+  const int flags = ::fcntl(fd, F_GETFL);
+  FILE* f = flags >= 0 && ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0 ? ::fdopen(fd, "rb") : nullptr;
+  if (!f) {
+    const std::string why = errno_text();
+    ::close(fd);
+    return io_error(path + ": cannot open: " + why);
+  }
   std::vector<uint8_t> data;
   struct stat st {};
-  if (fstat(fileno(f), &st) == 0 && st.st_size > 0) {
+  const bool have_stat = fstat(fileno(f), &st) == 0;
+  if (have_stat && st.st_size > 0) {
     if (static_cast<uint64_t>(st.st_size) > max_bytes) {
       std::fclose(f);
       return resource_exhausted(path + ": " + std::to_string(st.st_size) + " bytes exceeds the limit of " +
@@ -48,6 +60,8 @@ Result<std::vector<uint8_t>> read_file(const std::string& path, uint64_t max_byt
   const bool failed = std::ferror(f);
   std::fclose(f);
   if (failed) return io_error(path + ": read failed");
+  if (data.empty() && have_stat && !S_ISREG(st.st_mode))
+    return io_error(path + ": not a regular file, and nothing could be read from it (a pipe without a writer?)");
   return data;
 }
 

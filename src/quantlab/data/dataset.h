@@ -8,8 +8,12 @@
 //      or multi-hot labels:   uint8 [N, L], each 0 or 1
 //      (label_kind() tells which; a rank-2 y is always multi-hot).
 //   label_names  empty, or one name per class / label column.
-//   normalization  optional per-channel mean/std of x's last axis, carried
-//      with the data so evaluation can apply the statistics training used.
+//   normalization  optional per-channel mean/std of x's last axis that were
+//      ALREADY applied to x (x is always model-ready). They are carried with
+//      the data as a record, so that new raw data for the same model (a test
+//      split imported later, a device's recordings) is normalized with the
+//      very statistics training saw: apply_normalization(raw, stats).
+//      Consumers (training, calibration, evaluation) use x as it is.
 #pragma once
 
 #include <cstdint>
@@ -93,7 +97,8 @@ Status apply_normalization(Dataset* dataset, const NormalizationStats& stats);
 // array), `norm_mean` and `norm_std` (float32 [C]). x of any numeric dtype
 // is converted to float32; a rank-1 integer y becomes int32 class indices;
 // a rank-2 y of any numeric or bool dtype becomes uint8 multi-hot (entries
-// must be exactly 0 or 1). The result is validated.
+// must be exactly 0 or 1). Other members are ignored. The result is
+// validated.
 Result<Dataset> read_dataset_npz(const std::string& path);
 
 // Reads x and y from two .npy files, converted and validated as above.

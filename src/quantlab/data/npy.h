@@ -9,6 +9,7 @@
 // and structured dtypes are refused with an error naming the file and value.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -58,11 +59,13 @@ struct Array {
   static Array zeros(DType dtype, const Shape& shape);
 
   // Copies `values` into an array of `shape`. Precondition:
-  // values.size() == num_elements(shape).
+  // values.size() == num_elements(shape); extra values are ignored and
+  // missing ones left zero, so a mismatch never writes out of bounds.
   template <typename T>
   static Array from_vector(const Shape& shape, const std::vector<T>& values) {
     Array a = zeros(DTypeOf<T>::value, shape);
-    if (!values.empty()) std::memcpy(a.bytes.data(), values.data(), values.size() * sizeof(T));
+    const size_t bytes_to_copy = std::min(a.bytes.size(), values.size() * sizeof(T));
+    if (bytes_to_copy > 0) std::memcpy(a.bytes.data(), values.data(), bytes_to_copy);
     return a;
   }
 

@@ -367,6 +367,16 @@ TEST(NpyParse, RejectsBadMagicVersionAndBoolBytes) {
   EXPECT_NE(a.status().message().find("bool element 2 holds byte value 2"), std::string::npos) << a.status().message();
 }
 
+TEST(NpyParse, EveryTruncationIsAnError) {
+  const auto bytes = serialize_npy(Array::from_vector<int16_t>({3, 2}, {1, 2, 3, 4, 5, 6}));
+  ASSERT_EQ(bytes.size(), 128u + 12u);  // a 61-byte header after the 10-byte prefix pads to 128
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    auto a = parse_npy(bytes.data(), n, "cut.npy");
+    EXPECT_FALSE(a.ok()) << "a " << n << "-byte prefix parsed";
+  }
+  EXPECT_TRUE(parse_npy(bytes.data(), bytes.size(), "whole.npy").ok());
+}
+
 TEST(NpyParse, MissingFileIsNotFound) {
   auto a = read_npy("/nonexistent/dir/missing.npy");
   ASSERT_FALSE(a.ok());

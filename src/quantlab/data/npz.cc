@@ -1,5 +1,6 @@
 #include "quantlab/data/npz.h"
 
+#include <sys/stat.h>
 #include <zip.h>
 
 #include <memory>
@@ -43,6 +44,14 @@ std::string key_from_member_name(const std::string& name) {
 }  // namespace
 
 Result<std::vector<NpzMember>> read_npz_members(const std::string& path, uint64_t max_member_bytes) {
+  // libzip reports a directory or a pipe only as "Operation not supported";
+  // an archive is read by seeking, so anything but a regular file is refused
+  // here with a message that says what the path is.
+  struct stat file_status {};
+  if (::stat(path.c_str(), &file_status) == 0 && !S_ISREG(file_status.st_mode))
+    return invalid_argument(path + (S_ISDIR(file_status.st_mode)
+                                        ? ": is a directory, not a file"
+                                        : ": not a regular file (an .npz archive must be seekable)"));
   int open_error = 0;
   std::unique_ptr<zip_t, ZipCloser> archive(zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &open_error));
   if (!archive) {

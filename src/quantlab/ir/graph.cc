@@ -1,7 +1,10 @@
 #include "quantlab/ir/graph.h"
 
 #include <cmath>
+#include <limits>
+#include <optional>
 #include <queue>
+#include <utility>
 
 namespace quantlab {
 
@@ -114,6 +117,25 @@ Result<std::vector<int32_t>> topological_order(const Graph& g) {
 
 namespace {
 
+// The range of an integer type a quantized tensor can have; nullopt for
+// other types (64-bit integers need no check: every stored zero point fits).
+template <typename T>
+std::pair<int64_t, int64_t> range_of() {
+  return {std::numeric_limits<T>::min(), std::numeric_limits<T>::max()};
+}
+
+std::optional<std::pair<int64_t, int64_t>> integer_type_range(DType t) {
+  switch (t) {
+    case DType::kInt8: return range_of<int8_t>();
+    case DType::kUInt8: return range_of<uint8_t>();
+    case DType::kInt16: return range_of<int16_t>();
+    case DType::kUInt16: return range_of<uint16_t>();
+    case DType::kInt32: return range_of<int32_t>();
+    case DType::kUInt32: return range_of<uint32_t>();
+    default: return std::nullopt;
+  }
+}
+
 Status validate_quant(const Graph& g, int32_t ti) {
   const Tensor& t = g.tensors[ti];
   const QuantParams& q = t.quant;
@@ -132,6 +154,18 @@ Status validate_quant(const Graph& g, int32_t ti) {
   if (q.zero_point.size() != q.scale.size())
     return invalid_argument(describe_tensor(g, ti) + " has " + std::to_string(q.scale.size()) + " scales but " +
                             std::to_string(q.zero_point.size()) + " zero points");
+  // A zero point is a value of the tensor's own integer type. The integer
+  // kernels rely on that: ADD shifts (q - zero_point), at most 9 bits for
+  // 8-bit types, left by 20 bits in int32, which a zero point from outside
+  // the type's range would overflow.
+  if (const auto range = integer_type_range(t.dtype)) {
+    const auto [lowest, highest] = *range;
+    for (size_t i = 0; i < q.zero_point.size(); ++i)
+      if (q.zero_point[i] < lowest || q.zero_point[i] > highest)
+        return invalid_argument(describe_tensor(g, ti) + ": zero_point[" + std::to_string(i) + "] = " +
+                                std::to_string(q.zero_point[i]) + " is outside the " + dtype_name(t.dtype) +
+                                " range [" + std::to_string(lowest) + ", " + std::to_string(highest) + "]");
+  }
   if (q.scale.size() > 1) {
     const int rank = static_cast<int>(t.shape.size());
     if (q.axis < 0 || q.axis >= rank)

@@ -45,13 +45,16 @@ T rhs_at(const BatchMatMulShape& s, const T* rhs, int kk, int j) {
 int64_t lhs_matrix_size(const BatchMatMulShape& s) { return static_cast<int64_t>(s.m) * s.k; }
 int64_t rhs_matrix_size(const BatchMatMulShape& s) { return static_cast<int64_t>(s.k) * s.n; }
 
-}  // namespace
-
+// Product of `rank` batch dimensions.
 int64_t batch_count(const int32_t* dims, int rank) {
   int64_t n = 1;
   for (int d = 0; d < rank; ++d) n *= dims[d];
   return n;
 }
+
+}  // namespace
+
+int64_t batch_matmul_hybrid_rows(const BatchMatMulShape& s) { return batch_count(s.lhs_batch, s.batch_rank) * s.m; }
 
 void batch_matmul_float(const BatchMatMulShape& s, const float* lhs, const float* rhs, float* output) {
   const int64_t batches = batch_count(s.out_batch, s.batch_rank);
@@ -91,7 +94,7 @@ void batch_matmul_hybrid(const BatchMatMulHybridParams& p, const float* lhs, con
                          const HybridWorkspace& ws, float* output) {
   const BatchMatMulShape& s = p.shape;
   // Quantize every row of lhs' once, gathering it first when adj_x strides it.
-  const int64_t lhs_rows = batch_count(s.lhs_batch, s.batch_rank) * s.m;
+  const int64_t lhs_rows = batch_matmul_hybrid_rows(s);
   for (int64_t row = 0; row < lhs_rows; ++row) {
     const float* l = lhs + (row / s.m) * lhs_matrix_size(s);
     for (int kk = 0; kk < s.k; ++kk) ws.row_buffer[kk] = lhs_at(s, l, static_cast<int>(row % s.m), kk);
@@ -213,7 +216,7 @@ Status prepare(PrepareContext& ctx) {
     if (o.asymmetric_quantize_inputs)
       data->column_sums = batch_matmul_rhs_column_sums(s, reinterpret_cast<const int8_t*>(rhs.constant));
     data->hybrid = BatchMatMulHybridParams{s, rhs.scale(), o.asymmetric_quantize_inputs, data->column_sums.data()};
-    ctx.scratch_bytes = hybrid_workspace_bytes(batch_count(s.lhs_batch, s.batch_rank) * s.m, s.k, true);
+    ctx.scratch_bytes = hybrid_workspace_bytes(batch_matmul_hybrid_rows(s), s.k, true);
   }
   output.shape = output_shape;
   ctx.data = std::move(data);
@@ -230,8 +233,7 @@ Status eval(const EvalContext& ctx) {
       batch_matmul_int8(d.int8, ctx.input<int8_t>(0), ctx.input<int8_t>(1), ctx.output<int8_t>(0));
       return Status::Ok();
     case WeightedVariant::kHybrid: {
-      const BatchMatMulShape& s = d.shape;
-      const HybridWorkspace ws = hybrid_workspace(ctx.scratch, batch_count(s.lhs_batch, s.batch_rank) * s.m, s.k, true);
+      const HybridWorkspace ws = hybrid_workspace(ctx.scratch, batch_matmul_hybrid_rows(d.shape), d.shape.k, true);
       batch_matmul_hybrid(d.hybrid, ctx.input<float>(0), ctx.input<int8_t>(1), ws, ctx.output<float>(0));
       return Status::Ok();
     }

@@ -30,9 +30,6 @@ struct BatchMatMulShape {
   bool adj_x = false, adj_y = false;
 };
 
-// Product of the output's batch dimensions, and of each operand's.
-int64_t batch_count(const int32_t* dims, int rank);
-
 // Float: each output is the float sum over k in order.
 void batch_matmul_float(const BatchMatMulShape& s, const float* lhs, const float* rhs, float* output);
 
@@ -55,9 +52,13 @@ struct BatchMatMulHybridParams {
   const int32_t* rhs_column_sums = nullptr;  // [rhs batches, n]; read only when asymmetric
 };
 
+// Number of lhs' rows a hybrid product quantizes: the lhs batches times m.
+// Its workspace is hybrid_workspace(scratch, rows, k, /*with_row_buffer=*/true).
+int64_t batch_matmul_hybrid_rows(const BatchMatMulShape& s);
+
 // Hybrid as TFLite's: every row of lhs' (k values) is quantized on its own
-// into `ws` (lhs batches * m rows of k, with a row buffer), symmetric or
-// asymmetric, then out = float(sum q * r - zero_point * column_sum(r)) * (row_scale * rhs_scale).
+// into `ws`, symmetric or asymmetric, then
+//   out = float(sum q * r - zero_point * column_sum(r)) * (row_scale * rhs_scale).
 void batch_matmul_hybrid(const BatchMatMulHybridParams& p, const float* lhs, const int8_t* rhs,
                          const HybridWorkspace& ws, float* output);
 

@@ -1,6 +1,9 @@
 // CONCATENATION along one axis. Inputs agree on every other dimension.
 // Values move as opaque elements, except that int8/uint8 inputs quantized
-// differently from the output are requantized to the output's parameters.
+// differently from the output are requantized to the output's parameters
+// with the exact 31-bit multiplier, as QUANTIZE does. (Converters give int8
+// concatenations one shared quantization, which the TFLite runtimes expect;
+// this only matters for graphs built otherwise.)
 #pragma once
 
 #include <cstddef>

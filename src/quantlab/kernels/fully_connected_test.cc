@@ -349,6 +349,26 @@ TEST(FullyConnectedKernel, PrepareRejectsBadGraphs) {
     run = run_single_op(bad.build(), {{0, std::vector<uint8_t>(12)}});
     EXPECT_NE(run.status.message().find("input scale"), std::string::npos) << run.status.message();
   }
+  {
+    // int32 accumulators: 70000 terms of up to 128 * 255 could overflow, and
+    // so could a bias near 2^31 on top of even a short sum.
+    FcGraph deep;
+    deep.input_type = deep.weight_type = deep.output_type = DType::kInt8;
+    deep.input_quant = deep.output_quant = deep.weight_quant = QuantParams::per_tensor(0.1f, 0);
+    deep.out = 1, deep.in = 70000;
+    deep.input_shape = {1, 70000};
+    deep.weights = std::vector<uint8_t>(70000, 1);
+    auto run = run_single_op(deep.build(), {{0, std::vector<uint8_t>(70000)}});
+    EXPECT_NE(run.status.message().find("depth 70000"), std::string::npos) << run.status.message();
+    deep.in = 4, deep.input_shape = {1, 4};
+    deep.weights = std::vector<uint8_t>(4, 1);
+    deep.bias_type = DType::kInt32;
+    deep.bias = to_bytes(std::vector<int32_t>{2147483000});
+    run = run_single_op(deep.build(), {{0, std::vector<uint8_t>(4)}});
+    EXPECT_NE(run.status.message().find("overflow"), std::string::npos) << run.status.message();
+    deep.bias = to_bytes(std::vector<int32_t>{-1000000});
+    EXPECT_TRUE(run_single_op(deep.build(), {{0, std::vector<uint8_t>(4)}}).status.ok());
+  }
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "quantlab/kernels/kernel.h"
+#include "quantlab/kernels/prepare_checks.h"
 
 namespace quantlab {
 
@@ -73,20 +74,27 @@ struct PadData : OpData {
   std::array<uint8_t, 8> pad_value{};  // one element's bytes
 };
 
-// The bytes of one pad element: zero, or the quantized zero point.
+template <typename T>
+void store_value(std::array<uint8_t, 8>& bytes, int32_t value) {
+  const T v = static_cast<T>(value);
+  std::memcpy(bytes.data(), &v, sizeof(T));
+}
+
+// The bytes of one pad element: zero, or the quantized zero point (the
+// quantized value of real 0).
 Status pad_value_bytes(const PrepareContext& ctx, const TensorInfo& output, std::array<uint8_t, 8>& bytes) {
   bytes.fill(0);
   const bool quantized = output.quant != nullptr && output.quant->has_scale();
   if (!quantized || output.zero_point() == 0) return Status::Ok();
   QL_RETURN_IF_ERROR(require_per_tensor_quant(ctx, output, "output"));
-  const int32_t zp = output.zero_point();
   switch (output.dtype) {
-    case DType::kInt8: { const int8_t v = static_cast<int8_t>(zp); std::memcpy(bytes.data(), &v, 1); return Status::Ok(); }
-    case DType::kUInt8: { const uint8_t v = static_cast<uint8_t>(zp); std::memcpy(bytes.data(), &v, 1); return Status::Ok(); }
-    case DType::kInt16: { const int16_t v = static_cast<int16_t>(zp); std::memcpy(bytes.data(), &v, 2); return Status::Ok(); }
-    case DType::kInt32: { std::memcpy(bytes.data(), &zp, 4); return Status::Ok(); }
-    default: return ctx.error(std::string("zero point ") + std::to_string(zp) + " on a " + dtype_name(output.dtype) +
-                              " output is not supported");
+    case DType::kInt8: store_value<int8_t>(bytes, output.zero_point()); return Status::Ok();
+    case DType::kUInt8: store_value<uint8_t>(bytes, output.zero_point()); return Status::Ok();
+    case DType::kInt16: store_value<int16_t>(bytes, output.zero_point()); return Status::Ok();
+    case DType::kInt32: store_value<int32_t>(bytes, output.zero_point()); return Status::Ok();
+    default:
+      return ctx.error("zero point " + std::to_string(output.zero_point()) + " on a " + dtype_name(output.dtype) +
+                       " output is not supported");
   }
 }
 

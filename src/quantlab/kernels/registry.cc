@@ -1,6 +1,7 @@
 #include <string>
 
 #include "quantlab/kernels/kernel.h"
+#include "quantlab/kernels/optimized/kernels.h"
 
 namespace quantlab {
 
@@ -16,7 +17,10 @@ Status PrepareContext::unsupported_types() const {
   return unsupported(s + ")");
 }
 
-const Kernel* find_kernel(const Graph& /*graph*/, const Op& op, const KernelOptions& /*options*/) {
+const Kernel* find_kernel(const Graph& graph, const Op& op, const KernelOptions& options) {
+  if (options.kernels == KernelSet::kOptimized) {
+    if (const Kernel* optimized = find_optimized_kernel(graph, op)) return optimized;
+  }
   switch (op.kind) {
 #define QL_OP(Kind, NAME, code, Options, min_in, max_in, n_out) \
   case OpKind::k##Kind:                                         \

@@ -34,7 +34,7 @@ AffineParams choose_activation_params(float min, float max, DType dtype = DType:
 
 // Symmetric int8 quantization of a weight tensor.
 struct SymmetricWeights {
-  std::vector<float> scales;  // one per channel, or one for the whole tensor
+  std::vector<float> scales;   // one per channel, or one for the whole tensor
   std::vector<int8_t> values;  // same element order as the float input
   int32_t axis = -1;           // quantized dimension, -1 when per tensor
 };
@@ -53,7 +53,7 @@ SymmetricWeights quantize_weights_symmetric(const float* values, const Shape& sh
 // scale exactly) and q = round(b / scale), clamped to [-(2^31 - 1), 2^31 - 1].
 // With one weight scale every element uses it (per-tensor weights).
 struct QuantizedBias {
-  std::vector<float> scales;   // one per weight scale
+  std::vector<float> scales;  // one per weight scale
   std::vector<int32_t> values;
 };
 

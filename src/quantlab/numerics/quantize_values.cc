@@ -26,7 +26,10 @@ std::pair<float, float> float_activation_range(Activation act) {
 }
 
 std::pair<int32_t, int32_t> quantized_activation_range(Activation act, float scale, int32_t zero_point, DType t) {
-  auto [qmin, qmax] = quantized_range(t);
+  // Plain variables, not a structured binding: lambdas may capture those
+  // only from C++20 on, and clang refuses it in C++17.
+  const std::pair<int32_t, int32_t> range = quantized_range(t);
+  const int32_t qmin = range.first, qmax = range.second;
   // Quantizing the real bounds uses the same rounding as QUANTIZE.
   auto q = [&](float v) { return quantize_value(v, scale, zero_point, qmin, qmax); };
   switch (act) {

@@ -1,5 +1,6 @@
 #include "quantlab/numerics/requantize.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -19,6 +20,12 @@ QuantizedMultiplier quantize_multiplier(double real_multiplier) {
     ++exponent;
   }
   if (exponent < -31) return QuantizedMultiplier{};  // smaller than the smallest representable shift
+  // A real multiplier of 2^31 or more (scales from a hostile or broken file)
+  // would need a left shift past what the multiply functions can do in 64
+  // bits. Any nonzero accumulator times it lies outside int32, and times
+  // {2^31 - 1, 31} it lands within two of the int32 limits, so every output
+  // clamped to 8 or 16 bits comes out the same.
+  if (exponent > 31) return QuantizedMultiplier{std::numeric_limits<int32_t>::max(), 31};
   m.multiplier = static_cast<int32_t>(q_fixed);
   m.shift = exponent;
   return m;
@@ -59,23 +66,21 @@ int32_t multiply_by_quantized_multiplier_64(int64_t x, QuantizedMultiplier m, Ro
       x <= std::numeric_limits<int32_t>::max())
     return multiply_by_quantized_multiplier(static_cast<int32_t>(x), m, rounding);
   // One rounding: (x * multiplier + 2^(total_shift - 1)) >> total_shift with
-  // total_shift = 31 - shift. The product of a value up to 2^47 and a Q31
-  // multiplier fits in int64 for the accumulators kernels produce; larger
-  // values are clamped first, which only affects results that saturate anyway.
-  constexpr int64_t kLimit = int64_t{1} << 47;
-  if (x > kLimit) x = kLimit;
-  if (x < -kLimit) x = -kLimit;
+  // total_shift = 31 - shift. An int64 value times a multiplier below 2^31
+  // needs up to 94 bits, so the product is formed in 128 bits.
   const int total_shift = 31 - m.shift;
-  if (total_shift <= 0) {
-    const int64_t r = x * m.multiplier * (int64_t{1} << -total_shift);
-    return static_cast<int32_t>(std::max<int64_t>(std::min<int64_t>(r, std::numeric_limits<int32_t>::max()),
-                                                   std::numeric_limits<int32_t>::min()));
+  if (total_shift > 62) return 0;  // shift below -31: the multiplier rounds to 0
+  __int128 r = static_cast<__int128>(x) * m.multiplier;
+  if (total_shift > 0) {
+    r = (r + (static_cast<__int128>(1) << (total_shift - 1))) >> total_shift;
+  } else if (total_shift < 0) {
+    // Only hand-built multipliers get here (quantize_multiplier keeps
+    // shift <= 31). A nonzero product moved 32 bits left is already outside
+    // int32, so larger shifts need not be carried out.
+    r *= static_cast<__int128>(1) << std::min(-total_shift, 32);
   }
-  if (total_shift > 62) return 0;
-  const int64_t round = int64_t{1} << (total_shift - 1);
-  const int64_t r = (x * static_cast<int64_t>(m.multiplier) + round) >> total_shift;
-  return static_cast<int32_t>(std::max<int64_t>(std::min<int64_t>(r, std::numeric_limits<int32_t>::max()),
-                                                 std::numeric_limits<int32_t>::min()));
+  const __int128 lowest = std::numeric_limits<int32_t>::min(), highest = std::numeric_limits<int32_t>::max();
+  return static_cast<int32_t>(r < lowest ? lowest : (r > highest ? highest : r));
 }
 
 double real_multiplier_double_product(float input_scale, float weight_scale, float output_scale) {

@@ -27,7 +27,9 @@ struct QuantizedMultiplier {
 
 // Decomposes a real multiplier (>= 0) as TFLite's QuantizeMultiplier does:
 // frexp into q in [0.5, 1) and an exponent, q rounded to Q31; a result of
-// exactly 2^31 is halved with the exponent raised; exponents below -31 give 0.
+// exactly 2^31 is halved with the exponent raised; exponents below -31 give 0
+// and exponents above 31 (real multipliers >= 2^31) saturate to
+// {2^31 - 1, 31}, so the shift always lies in [-31, 31].
 QuantizedMultiplier quantize_multiplier(double real_multiplier);
 
 // gemmlowp's SaturatingRoundingDoublingHighMul: round(a * b / 2^31),

@@ -73,6 +73,9 @@ TEST(RequantizeMultiplier, HandPickedValues) {
   // Just below 1: the Q31 value rounds up to 2^31 and is renormalised.
   EXPECT_EQ(quantize_multiplier(1.0 - std::ldexp(1.0, -40)).multiplier, 1 << 30);
   EXPECT_EQ(quantize_multiplier(1.0 - std::ldexp(1.0, -40)).shift, 1);
+  // 2^31 and above cannot be represented with shift <= 31: saturated.
+  EXPECT_EQ(quantize_multiplier(std::ldexp(1.0, 40)).multiplier, kMax);
+  EXPECT_EQ(quantize_multiplier(std::ldexp(1.0, 40)).shift, 31);
   for (double bad : {0.0, -1.0, std::nan(""), std::numeric_limits<double>::infinity()}) {
     EXPECT_EQ(quantize_multiplier(bad).multiplier, 0) << bad;
   }
@@ -184,13 +187,14 @@ TEST(RequantizeMultiply, SingleRoundingMatches128BitReference) {
 
 TEST(RequantizeMultiply, SixtyFourBitVariantAgreesWithReference) {
   std::mt19937_64 rng(6);
-  // Accumulators beyond int32 (the 64-bit entry point's reason to exist), up
-  // to 2^31 in magnitude times the largest multiplier still fits in int64.
-  std::uniform_int_distribution<int64_t> wide(-(int64_t{1} << 31), int64_t{1} << 31);
+  // Accumulators far beyond int32 (the 64-bit entry point's reason to exist),
+  // whose products with a Q31 multiplier need more than 64 bits.
+  std::uniform_int_distribution<int64_t> wide(-(int64_t{1} << 62), int64_t{1} << 62);
+  std::uniform_int_distribution<int> bits(0, 62);
   std::uniform_int_distribution<int32_t> any(kMin, kMax);
   for (const QuantizedMultiplier& m : random_multipliers(rng, 300)) {
     for (int i = 0; i < 100; ++i) {
-      const int64_t x = wide(rng);
+      const int64_t x = wide(rng) >> bits(rng);  // magnitudes spread over every bit length
       ASSERT_EQ(multiply_by_quantized_multiplier_64(x, m, Rounding::kSingle), reference_single_rounding(x, m))
           << x << " m=" << m.multiplier << " shift=" << m.shift;
       // Within int32 the 64-bit entry point applies the requested rounding.

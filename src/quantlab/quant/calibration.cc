@@ -1,5 +1,7 @@
 #include "quantlab/quant/calibration.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -71,14 +73,14 @@ Result<PreparedInputs> prepare_inputs(const Interpreter& interpreter, const std:
   PreparedInputs prepared;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const TensorInfo& info = interpreter.input_info(i);
-    const std::string what = "calibration data for model input " + std::to_string(i) + " (" +
-                             describe_tensor(g, g.inputs[i]) + ")";
+    const std::string what =
+        "calibration data for model input " + std::to_string(i) + " (" + describe_tensor(g, g.inputs[i]) + ")";
     if (info.dtype != DType::kFloat32)
       return invalid_argument(what + ": the model input is " + dtype_name(info.dtype) +
                               "; calibration needs a float model");
     QL_ASSIGN_OR_RETURN(Array converted, convert_to_input(inputs[i], info, false, what));
-    QL_ASSIGN_OR_RETURN(int64_t n, interpreter.batch_size_of(i, BatchView{converted.dtype, converted.shape,
-                                                                         converted.bytes.data()}));
+    QL_ASSIGN_OR_RETURN(
+        int64_t n, interpreter.batch_size_of(i, BatchView{converted.dtype, converted.shape, converted.bytes.data()}));
     if (i > 0 && n != prepared.samples)
       return invalid_argument(what + ": " + std::to_string(n) + " samples, but input 0 has " +
                               std::to_string(prepared.samples));
@@ -95,7 +97,8 @@ Result<PreparedInputs> prepare_inputs(const Interpreter& interpreter, const std:
       if (!std::isfinite(values[e]))
         return invalid_argument("calibration data for model input " + std::to_string(i) + " (" +
                                 describe_tensor(g, g.inputs[i]) + "): element " + std::to_string(e) + " (sample " +
-                                std::to_string(e / per_sample) + ") is " + (std::isnan(values[e]) ? "NaN" : "infinite"));
+                                std::to_string(e / per_sample) + ") is " +
+                                (std::isnan(values[e]) ? "NaN" : "infinite"));
   }
   return prepared;
 }
@@ -160,12 +163,17 @@ Result<CalibrationTable> calibrate(const Graph& float_graph, const std::vector<A
     if (observed.min > observed.max) observed = RealRange{0.f, 0.f};  // only non-finite values were seen
     RealRange chosen = observed;
     switch (method) {
-      case CalibrationMethod::kMinMax: break;
+      case CalibrationMethod::kMinMax:
+        break;
       case CalibrationMethod::kPercentile:
         chosen = percentile_range(observer.histogram(t), observed, options.method.percentile);
         break;
-      case CalibrationMethod::kMse: chosen = mse_range(observer.histogram(t), observed); break;
-      case CalibrationMethod::kKl: chosen = kl_range(observer.histogram(t), observed); break;
+      case CalibrationMethod::kMse:
+        chosen = mse_range(observer.histogram(t), observed);
+        break;
+      case CalibrationMethod::kKl:
+        chosen = kl_range(observer.histogram(t), observed);
+        break;
     }
     table.ranges[keys[t]] = TensorRange{chosen.min, chosen.max, observed.min, observed.max};
   }
@@ -198,7 +206,8 @@ Result<CalibrationTable> calibration_table_from_json(const std::string& text, co
   const nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return invalid_argument(source + ": not valid JSON");
   if (!doc.is_object() || doc.value("format", "") != "quantlab-calibration")
-    return invalid_argument(source + ": not a quantlab calibration table (\"format\" must be \"quantlab-calibration\")");
+    return invalid_argument(source +
+                            ": not a quantlab calibration table (\"format\" must be \"quantlab-calibration\")");
   if (!doc.contains("tensors") || !doc["tensors"].is_array())
     return invalid_argument(source + ": \"tensors\" must be an array");
   CalibrationTable table;
@@ -215,7 +224,8 @@ Result<CalibrationTable> calibration_table_from_json(const std::string& text, co
         if (required) return invalid_argument(where + " ('" + name + "') has no \"" + field + "\"");
         return fallback;
       }
-      if (!entry[field].is_number()) return invalid_argument(where + " ('" + name + "'): \"" + field + "\" is not a number");
+      if (!entry[field].is_number())
+        return invalid_argument(where + " ('" + name + "'): \"" + field + "\" is not a number");
       const float v = static_cast<float>(entry[field].get<double>());
       if (!std::isfinite(v)) return invalid_argument(where + " ('" + name + "'): \"" + field + "\" is not finite");
       return v;
@@ -226,8 +236,7 @@ Result<CalibrationTable> calibration_table_from_json(const std::string& text, co
     QL_ASSIGN_OR_RETURN(r.observed_min, number("observed_min", false, r.min));
     QL_ASSIGN_OR_RETURN(r.observed_max, number("observed_max", false, r.max));
     if (r.min > r.max)
-      return invalid_argument(where + " ('" + name + "'): min " + std::to_string(r.min) + " exceeds max " +
-                              std::to_string(r.max));
+      return invalid_argument(fmt::format("{} ('{}'): min {:g} exceeds max {:g}", where, name, r.min, r.max));
     if (!table.ranges.emplace(name, r).second) return invalid_argument(where + ": tensor '" + name + "' appears twice");
   }
   return table;

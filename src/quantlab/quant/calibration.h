@@ -20,8 +20,8 @@ namespace quantlab {
 
 struct CalibrationOptions {
   CalibrationMethodSpec method;
-  int64_t max_samples = 500;     // use at most this many samples (the first ones)
-  int histogram_bins = 4096;     // for the histogram methods
+  int64_t max_samples = 500;        // use at most this many samples (the first ones)
+  int histogram_bins = 4096;        // for the histogram methods
   int64_t samples_per_invoke = 64;  // bounds the memory of one interpreter call
   InterpreterOptions interpreter;
 };
@@ -33,8 +33,8 @@ struct TensorRange {
 };
 
 struct CalibrationTable {
-  std::string method = "minmax";  // calibration_method_name of the method used
-  int64_t samples = 0;            // samples the ranges were computed from
+  std::string method = "minmax";              // calibration_method_name of the method used
+  int64_t samples = 0;                        // samples the ranges were computed from
   std::map<std::string, TensorRange> ranges;  // by calibration_key
 
   const TensorRange* find(const std::string& key) const {

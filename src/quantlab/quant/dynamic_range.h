@@ -26,7 +26,7 @@ struct DynamicRangeOptions {
   // whose weights are quantized, as current converters do; the hybrid
   // kernels then quantize each input row with its own zero point.
   bool asymmetric_inputs = true;
-  SelectiveOptions selective;   // denied ops keep float weights
+  SelectiveOptions selective;  // denied ops keep float weights
 };
 
 // A pure function of its arguments. Every CONV_2D, DEPTHWISE_CONV_2D and

@@ -42,9 +42,11 @@ class FullIntegerPass {
     out_.ops.clear();
     for (int32_t oi : order) QL_RETURN_IF_ERROR(denied_[oi].empty() ? emit_int8_op(oi) : emit_float_op(oi));
     QL_RETURN_IF_ERROR(dequantize_model_outputs());
+    std::vector<TensorDecision> input_decisions;
     for (int32_t t : src_.inputs)
-      decide(t, "model input", TensorRole::kInput, DType::kFloat32,
-             home_quantize_detail(t), "");
+      input_decisions.push_back(TensorDecision{src_.tensors[t].name, "model input", TensorRole::kInput, DType::kFloat32,
+                                               num_elements(src_.tensors[t].shape), home_quantize_detail(t), ""});
+    decisions_.insert(decisions_.begin(), input_decisions.begin(), input_decisions.end());
     remove_unused_tensors(out_);
     make_tensor_names_unique(out_);
     Status valid = validate(out_);
@@ -205,7 +207,8 @@ class FullIntegerPass {
       InputRole role = rule.role(i);
       if (role == InputRole::kBias) bias_slot = static_cast<int>(i);
       if (t < 0) continue;
-      if (role == InputRole::kWeightIfConstant) role = src_.is_constant(t) ? InputRole::kWeight : InputRole::kActivation;
+      if (role == InputRole::kWeightIfConstant)
+        role = src_.is_constant(t) ? InputRole::kWeight : InputRole::kActivation;
       if (role == InputRole::kActivation) {
         QL_ASSIGN_OR_RETURN(q.inputs[i], activation_input(oi, t));
       } else if (role == InputRole::kWeight) {
@@ -305,8 +308,8 @@ class FullIntegerPass {
 
   void decide(int32_t t, const std::string& op, TensorRole role, DType dtype, const std::string& detail,
               const std::string& why_float) {
-    decisions_.push_back(TensorDecision{src_.tensors[t].name, op, role, dtype, num_elements(src_.tensors[t].shape),
-                                        detail, why_float});
+    decisions_.push_back(
+        TensorDecision{src_.tensors[t].name, op, role, dtype, num_elements(src_.tensors[t].shape), detail, why_float});
   }
 
   const Graph& src_;

@@ -28,8 +28,9 @@ class IoTypePass {
     QL_RETURN_IF_ERROR(sort_ops_topologically(g_));
     remove_unused_tensors(g_);
     Status valid = validate(g_);
-    if (!valid.ok()) return internal_error(std::string("setting ") + io_type_name(type_) + " I/O built an invalid graph: " +
-                                           valid.message());
+    if (!valid.ok())
+      return internal_error(std::string("setting ") + io_type_name(type_) +
+                            " I/O built an invalid graph: " + valid.message());
     return std::move(g_);
   }
 
@@ -42,7 +43,8 @@ class IoTypePass {
     if (quantize < 0)
       return invalid_argument("model input " + describe_tensor(g_, t) +
                               " is not quantized by a QUANTIZE op (only float ops read it), so it has no int8 "
-                              "parameters for an " + io_type_name(type_) + " input");
+                              "parameters for an " +
+                              io_type_name(type_) + " input");
     const int32_t q = g_.ops[quantize].outputs[0];
     const std::string name = g_.tensors[t].name;
     // Float (denied) ops that read the input now read a DEQUANTIZE of the int8 values.
@@ -71,7 +73,8 @@ class IoTypePass {
     if (p < 0 || g_.ops[p].kind != OpKind::kDequantize || g_.tensors[g_.ops[p].inputs[0]].dtype != DType::kInt8)
       return invalid_argument("model output " + describe_tensor(g_, t) +
                               " is not a DEQUANTIZE of an int8 tensor (a float op computes it), so it has no int8 "
-                              "parameters for an " + io_type_name(type_) + " output");
+                              "parameters for an " +
+                              io_type_name(type_) + " output");
     const int32_t q = g_.ops[p].inputs[0];
     const std::string name = g_.tensors[t].name;
     // The float value stays only for ops inside the graph that still read it.
@@ -82,6 +85,7 @@ class IoTypePass {
       replace_io(g_.outputs[i], q, false);
     } else {
       const int32_t u = add_op(OpKind::kQuantize, q, name, DType::kUInt8, shifted_to_uint8(g_.tensors[q].quant));
+      g_.tensors[u].name = name;  // free again: the float tensor was renamed above
       replace_io(g_.outputs[i], u, false);
     }
     return Status::Ok();
@@ -126,9 +130,12 @@ class IoTypePass {
 
 const char* io_type_name(IoType type) {
   switch (type) {
-    case IoType::kFloat32: return "float32";
-    case IoType::kInt8: return "int8";
-    case IoType::kUInt8: return "uint8";
+    case IoType::kFloat32:
+      return "float32";
+    case IoType::kInt8:
+      return "int8";
+    case IoType::kUInt8:
+      return "uint8";
   }
   return "float32";
 }

@@ -25,7 +25,8 @@ Status check_quantizable_float_model(const Graph& g) {
     const OpQuantRule* rule = find_op_rule(op.kind);
     if (!rule) return unsupported(describe_op(g, oi) + " has no quantization rule");
     if (rule->output == OutputParams::kNotQuantizable)
-      return invalid_argument(describe_op(g, oi) + " already converts between float and integer; quantization "
+      return invalid_argument(describe_op(g, oi) +
+                              " already converts between float and integer; quantization "
                               "needs a float model");
     for (size_t i = 0; i < op.inputs.size(); ++i) {
       if (op.inputs[i] < 0 || rule->role(i) == InputRole::kIndex) continue;

@@ -79,9 +79,12 @@ const OpQuantRule* find_op_rule(OpKind kind) {
 
 bool weight_per_channel(const OpQuantRule& rule, bool fc_per_channel) {
   switch (rule.weight_channels) {
-    case ChannelPolicy::kPerTensor: return false;
-    case ChannelPolicy::kPerChannel: return true;
-    case ChannelPolicy::kPerChannelIfRequested: return fc_per_channel;
+    case ChannelPolicy::kPerTensor:
+      return false;
+    case ChannelPolicy::kPerChannel:
+      return true;
+    case ChannelPolicy::kPerChannelIfRequested:
+      return fc_per_channel;
   }
   return false;
 }

@@ -40,7 +40,7 @@ struct OpQuantRule {
   // Role of input i; inputs beyond the list take the last role (variadic ops).
   std::vector<InputRole> inputs;
   OutputParams output = OutputParams::kCalibrated;
-  float fixed_scale = 0.f;        // used when output == kFixed
+  float fixed_scale = 0.f;  // used when output == kFixed
   int32_t fixed_zero_point = 0;
   ChannelPolicy weight_channels = ChannelPolicy::kPerTensor;
   int32_t weight_channel_axis = -1;  // the output-channel axis of the weight

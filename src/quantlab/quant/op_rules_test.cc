@@ -12,7 +12,7 @@ namespace {
 TEST(OpRules, EveryOpInOpsDefHasExactlyOneRule) {
   std::map<OpKind, int> count;
   for (const OpQuantRule& r : all_op_rules()) ++count[r.kind];
-#define QL_OP(Kind, NAME, code, Options, min_in, max_in, n_out)                     \
+#define QL_OP(Kind, NAME, code, Options, min_in, max_in, n_out)                         \
   EXPECT_EQ(count[OpKind::k##Kind], 1) << #NAME " needs exactly one quantization rule"; \
   EXPECT_NE(find_op_rule(OpKind::k##Kind), nullptr) << #NAME;
 #include "quantlab/ir/ops.def"
@@ -30,8 +30,7 @@ TEST(OpRules, RolesFitTheArityInOpsDef) {
     const bool variadic = info.max_inputs > 3;
     EXPECT_EQ(roles, variadic ? 1 : info.max_inputs) << info.name;
     bool has_weight = false;
-    for (InputRole role : r.inputs)
-      has_weight |= role == InputRole::kWeight || role == InputRole::kWeightIfConstant;
+    for (InputRole role : r.inputs) has_weight |= role == InputRole::kWeight || role == InputRole::kWeightIfConstant;
     EXPECT_EQ(has_weight, r.dynamic_range) << info.name << ": only weighted ops have hybrid kernels";
     if (r.weight_channels != ChannelPolicy::kPerTensor) {
       EXPECT_GE(r.weight_channel_axis, 0) << info.name;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 
 #include "quantlab/numerics/choose_params.h"
 #include "quantlab/numerics/quantize_values.h"
@@ -25,50 +26,114 @@ RealRange clamp_to(RealRange r, RealRange observed) {
 
 bool is_empty(const Histogram& h) { return h.num_bins() == 0 || h.total() <= 0.0; }
 
-// Expected squared int8 quantization error of the histogram's values under
-// the parameters chosen for `candidate`.
-double expected_squared_error(const Histogram& h, RealRange candidate) {
-  const AffineParams p = choose_activation_params(candidate.min, candidate.max, DType::kInt8);
-  const double step = p.scale;
-  const double lowest = (-128.0 - p.zero_point) * step, highest = (127.0 - p.zero_point) * step;
-  const double rounding_error = step * step / 12.0;
-  double sum = 0.0;
-  for (int i = 0; i < h.num_bins(); ++i) {
-    const double n = h.counts()[i];
-    if (n == 0.0) continue;
-    const double c = h.center(i);
-    if (c < lowest) sum += n * (c - lowest) * (c - lowest);
-    else if (c > highest) sum += n * (c - highest) * (c - highest);
-    else sum += n * rounding_error;
-  }
-  return sum;
+// Candidate cut points on bin edges: candidate k (1..kCandidates) keeps
+// round(bins * k / kCandidates) of the bins on that side of zero, so k =
+// kCandidates keeps everything. The two sides are cut independently: an
+// outlier on one side says nothing about the other.
+int lower_cut(const Histogram& h, int k) {
+  return h.zero_bin() - static_cast<int>(std::lround(static_cast<double>(h.zero_bin()) * k / kCandidates));
+}
+int upper_cut(const Histogram& h, int k) {
+  const int positive_bins = h.num_bins() - h.zero_bin();
+  return h.zero_bin() + static_cast<int>(std::lround(static_cast<double>(positive_bins) * k / kCandidates));
+}
+RealRange cut_range(const Histogram& h, int first, int last, RealRange observed) {
+  return clamp_to(RealRange{static_cast<float>(h.lower_edge(first)), static_cast<float>(h.lower_edge(last))}, observed);
 }
 
-// KL(P || Q) for the bins [first, last) of `h`, clipped counts folded into
-// the edge bins, Q being P merged into kInt8Levels groups.
+// The expected squared int8 error of the histogram's values for any
+// parameters in O(1), from prefix sums of n, n c and n c^2 over the bins (c a
+// bin centre, exact zeros left out since they quantize exactly). A centre
+// below the lowest representable value costs (c - lowest)^2, above the
+// highest (c - highest)^2, and inside step^2 / 12 (the rounding error of
+// values spread evenly over a step).
+class SquaredErrorTable {
+ public:
+  explicit SquaredErrorTable(const Histogram& h)
+      : h_(h), n_(h.num_bins() + 1, 0.0), nc_(h.num_bins() + 1, 0.0), ncc_(h.num_bins() + 1, 0.0) {
+    for (int i = 0; i < h.num_bins(); ++i) {
+      const double n = h.counts()[i] - (i == h.zero_bin() ? h.exact_zeros() : 0.0);
+      const double c = h.center(i);
+      n_[i + 1] = n_[i] + n;
+      nc_[i + 1] = nc_[i] + n * c;
+      ncc_[i + 1] = ncc_[i] + n * c * c;
+    }
+  }
+
+  double expected_squared_error(RealRange candidate) const {
+    const AffineParams p = choose_activation_params(candidate.min, candidate.max, DType::kInt8);
+    const double step = p.scale;
+    const double lowest = (-128.0 - p.zero_point) * step, highest = (127.0 - p.zero_point) * step;
+    // Bins [0, below) have centres under `lowest`; bins [above, n) over `highest`.
+    const int below = bin_index_clamped(std::ceil(lowest / h_.width() + h_.zero_bin() - 0.5));
+    const int above = std::max(below, bin_index_clamped(std::floor(highest / h_.width() + h_.zero_bin() - 0.5) + 1));
+    const int last = h_.num_bins();
+    return squared_distance(0, below, lowest) + squared_distance(above, last, highest) +
+           (n_[above] - n_[below]) * step * step / 12.0;
+  }
+
+ private:
+  int bin_index_clamped(double i) const { return static_cast<int>(std::min<double>(std::max(i, 0.0), h_.num_bins())); }
+  // Sum of n (c - t)^2 over bins [begin, end).
+  double squared_distance(int begin, int end, double t) const {
+    if (begin >= end) return 0.0;
+    const double n = n_[end] - n_[begin], nc = nc_[end] - nc_[begin], ncc = ncc_[end] - ncc_[begin];
+    return std::max(0.0, ncc - 2.0 * t * nc + t * t * n);
+  }
+
+  const Histogram& h_;
+  std::vector<double> n_, nc_, ncc_;
+};
+
+// KL(P || Q) for the bins [first, last) of `h`, exact zeros left out. P is
+// the kept histogram with the clipped counts folded into its edge bins (what
+// the clipped tensor holds); Q merges the kept bins *without* the clipped
+// counts into kInt8Levels groups and spreads each group's count over the
+// bins where P is non-empty (what int8 can represent). Both are normalized.
+// Clipping costs through P's heavier edge bins, coarse levels through Q's
+// flattening. Where P has mass but Q none (clipped values landing in an
+// otherwise empty level), Q gets kSmoothing of probability, taken from its
+// other bins, so that clipping past an empty stretch of the tail is priced
+// rather than forbidden.
 double clipped_kl_divergence(const Histogram& h, int first, int last) {
-  const std::vector<double>& counts = h.counts();
+  constexpr double kSmoothing = 1e-4;
+  std::vector<double> counts = h.counts();
+  counts[h.zero_bin()] -= h.exact_zeros();
+  double all_total = 0.0;
+  for (double c : counts) all_total += c;
   const int kept = last - first;
   std::vector<double> p(counts.begin() + first, counts.begin() + last);
+  double kept_total = 0.0;
+  for (double c : p) kept_total += c;
+  if (kept_total <= 0.0 || all_total <= 0.0) return std::numeric_limits<double>::infinity();
   for (int i = 0; i < first; ++i) p.front() += counts[i];
   for (int i = last; i < h.num_bins(); ++i) p.back() += counts[i];
-  double divergence = 0.0;
+
+  std::vector<double> q(static_cast<size_t>(kept), 0.0);
   for (int g = 0; g < kInt8Levels; ++g) {
     const int begin = static_cast<int>(static_cast<int64_t>(g) * kept / kInt8Levels);
     const int end = static_cast<int>(static_cast<int64_t>(g + 1) * kept / kInt8Levels);
     double group_total = 0.0;
     int non_empty = 0;
     for (int i = begin; i < end; ++i) {
-      group_total += p[i];
+      group_total += counts[first + i];
       non_empty += p[i] > 0.0;
     }
-    if (non_empty == 0) continue;
-    // Q is positive wherever P is, so every term is finite.
-    const double q = group_total / non_empty;
     for (int i = begin; i < end; ++i)
-      if (p[i] > 0.0) divergence += p[i] * std::log(p[i] / q);
+      if (p[i] > 0.0) q[i] = group_total / non_empty / kept_total;
   }
-  return divergence / h.total();
+  int unrepresented = 0;
+  for (int i = 0; i < kept; ++i) unrepresented += p[i] > 0.0 && q[i] <= 0.0;
+  const double keep_share = 1.0 - unrepresented * kSmoothing;
+  if (keep_share <= 0.0) return std::numeric_limits<double>::infinity();
+  double divergence = 0.0;
+  for (int i = 0; i < kept; ++i) {
+    if (p[i] <= 0.0) continue;
+    const double pn = p[i] / all_total;
+    const double qn = q[i] > 0.0 ? q[i] * keep_share : kSmoothing;
+    divergence += pn * std::log(pn / qn);
+  }
+  return divergence;
 }
 
 }  // namespace
@@ -100,9 +165,12 @@ Result<CalibrationMethodSpec> parse_calibration_method(const std::string& text) 
 
 std::string calibration_method_name(const CalibrationMethodSpec& spec) {
   switch (spec.method) {
-    case CalibrationMethod::kMinMax: return "minmax";
-    case CalibrationMethod::kMse: return "mse";
-    case CalibrationMethod::kKl: return "kl";
+    case CalibrationMethod::kMinMax:
+      return "minmax";
+    case CalibrationMethod::kMse:
+      return "mse";
+    case CalibrationMethod::kKl:
+      return "kl";
     case CalibrationMethod::kPercentile: {
       char buffer[64];
       std::snprintf(buffer, sizeof buffer, "percentile:%.10g", spec.percentile);
@@ -136,6 +204,7 @@ void Histogram::add(const float* values, int64_t count) {
     const int index = bin < 0 ? 0 : (bin > last ? last : static_cast<int>(bin));
     counts_[index] += 1.0;
     total_ += 1.0;
+    if (values[i] == 0.f) exact_zeros_ += 1.0;
   }
 }
 
@@ -161,15 +230,18 @@ RealRange percentile_range(const Histogram& h, RealRange observed, double percen
 
 RealRange mse_range(const Histogram& h, RealRange observed) {
   if (is_empty(h)) return observed;
+  const SquaredErrorTable table(h);
   RealRange best = observed;
-  double best_error = expected_squared_error(h, observed);
-  for (int k = kCandidates - 1; k >= 1; --k) {
-    const float factor = static_cast<float>(k) / kCandidates;
-    const RealRange candidate{observed.min * factor, observed.max * factor};
-    const double error = expected_squared_error(h, candidate);
-    if (error < best_error) {
-      best_error = error;
-      best = candidate;
+  double best_error = table.expected_squared_error(observed);
+  // Widest first, so that ties keep the wider range.
+  for (int a = kCandidates; a >= 1; --a) {
+    for (int b = kCandidates; b >= 1; --b) {
+      const RealRange candidate = cut_range(h, lower_cut(h, a), upper_cut(h, b), observed);
+      const double error = table.expected_squared_error(candidate);
+      if (error < best_error) {
+        best_error = error;
+        best = candidate;
+      }
     }
   }
   return best;
@@ -177,23 +249,27 @@ RealRange mse_range(const Histogram& h, RealRange observed) {
 
 RealRange kl_range(const Histogram& h, RealRange observed) {
   if (is_empty(h)) return observed;
-  const int negative_bins = h.zero_bin(), positive_bins = h.num_bins() - h.zero_bin();
-  RealRange best = observed;
-  double best_divergence = 0.0;
-  bool have_candidate = false;
-  for (int k = kCandidates; k >= 1; --k) {
-    const int first = h.zero_bin() - static_cast<int>(std::lround(static_cast<double>(negative_bins) * k / kCandidates));
-    const int last = h.zero_bin() + static_cast<int>(std::lround(static_cast<double>(positive_bins) * k / kCandidates));
-    if (last - first < kInt8Levels) break;  // smaller candidates only get smaller
-    const double divergence = clipped_kl_divergence(h, first, last);
-    if (!have_candidate || divergence < best_divergence) {
-      have_candidate = true;
-      best_divergence = divergence;
-      best = clamp_to(RealRange{static_cast<float>(h.lower_edge(first)), static_cast<float>(h.lower_edge(last))},
-                      observed);
+  // The upper cut with everything below kept, then the lower cut with that
+  // upper cut: a search per side rather than over every pair, since each
+  // divergence costs a pass over the histogram.
+  auto best_cut = [&](bool upper, int fixed) {
+    int best = upper ? h.num_bins() : 0;
+    double best_divergence = std::numeric_limits<double>::infinity();
+    for (int k = kCandidates; k >= 1; --k) {
+      const int first = upper ? fixed : lower_cut(h, k);
+      const int last = upper ? upper_cut(h, k) : fixed;
+      if (last - first < kInt8Levels) break;  // smaller candidates only get smaller
+      const double divergence = clipped_kl_divergence(h, first, last);
+      if (divergence < best_divergence) {
+        best_divergence = divergence;
+        best = upper ? last : first;
+      }
     }
-  }
-  return best;
+    return best;
+  };
+  const int last = best_cut(true, 0);
+  const int first = best_cut(false, last);
+  return cut_range(h, first, last, observed);
 }
 
 }  // namespace quantlab

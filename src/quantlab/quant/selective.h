@@ -12,8 +12,8 @@
 namespace quantlab {
 
 struct SelectiveOptions {
-  std::vector<OpKind> deny_ops;          // kinds kept float
-  std::vector<std::string> deny_nodes;   // output tensor names whose ops are kept float
+  std::vector<OpKind> deny_ops;         // kinds kept float
+  std::vector<std::string> deny_nodes;  // output tensor names whose ops are kept float
 };
 
 // For each op of `g`: empty when it may be quantized, else why it stays

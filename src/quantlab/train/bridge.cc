@@ -518,4 +518,10 @@ Status GraphModule::write_weights(Graph* graph) const {
   return Status::Ok();
 }
 
+Result<Graph> GraphModule::trained_graph() const {
+  Graph g = graph_;
+  QL_RETURN_IF_ERROR(write_weights(&g));
+  return g;
+}
+
 }  // namespace quantlab::train

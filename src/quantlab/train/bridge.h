@@ -95,6 +95,8 @@ class GraphModule : public torch::nn::Module {
   // tensor indices, shapes and float32 dtype). A buffer shared with another
   // tensor is not overwritten: the tensor gets a fresh buffer.
   Status write_weights(Graph* graph) const;
+  // A copy of the module's graph holding the current parameter values.
+  Result<Graph> trained_graph() const;
 
  private:
   struct OpPlan;

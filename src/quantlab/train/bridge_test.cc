@@ -138,7 +138,7 @@ TEST(BridgeTest, ZooModelsAgreeWithTheInterpreter) {
     ASSERT_TRUE(request.ok());
     auto model = zoo::build_model(*request);
     ASSERT_TRUE(model.ok()) << model.status().message();
-    expect_agrees_with_interpreter(model->graph, info.name);
+    expect_agrees_with_interpreter(model->graph, info.name, 2);
   }
 }
 
@@ -242,6 +242,10 @@ TEST(BridgeTest, WrittenWeightsReproduceTheModuleInTheInterpreter) {
   const float* want = reinterpret_cast<const float*>((*run)[0].bytes.data());
   const torch::Tensor got = (*out)[0].reshape({-1}).contiguous();
   for (int i = 0; i < 24; ++i) EXPECT_NEAR(got[i].item<float>(), want[i], 1e-5);
+
+  auto copy = module->trained_graph();
+  ASSERT_TRUE(copy.ok());
+  EXPECT_EQ(copy->constant_bytes(filter), g.constant_bytes(filter));
 
   Graph other = smartwatch_lean();
   other.tensors[filter].shape = {4, 2, 2, 2};

@@ -22,6 +22,18 @@ int add_missing_biases(Graph* graph) {
   return added;
 }
 
+int64_t trainable_parameter_count(const Graph& graph) {
+  std::vector<bool> counted(graph.tensors.size(), false);
+  int64_t count = 0;
+  for (const Op& op : graph.ops)
+    for (int32_t t : op.inputs) {
+      if (t < 0 || counted[t] || !graph.is_constant(t) || graph.tensors[t].dtype != DType::kFloat32) continue;
+      counted[t] = true;
+      count += num_elements(graph.tensors[t].shape);
+    }
+  return count;
+}
+
 const char* head_kind_name(HeadKind kind) {
   switch (kind) {
     case HeadKind::kSoftmax: return "softmax";

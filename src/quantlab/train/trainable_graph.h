@@ -16,6 +16,11 @@ namespace quantlab::train {
 // were added. Precondition: validate(*graph) passes.
 int add_missing_biases(Graph* graph);
 
+// Number of values the bridge trains: the elements of every float32
+// constant tensor that an op reads as data (shape constants such as a
+// reshape target are int32 and not counted).
+int64_t trainable_parameter_count(const Graph& graph);
+
 // What the loss of a model with one output reads.
 enum class HeadKind : uint8_t {
   kSoftmax,   // output = SOFTMAX(beta * logits): cross-entropy on beta * logits

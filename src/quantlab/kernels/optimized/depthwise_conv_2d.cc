@@ -1,0 +1,424 @@
+#include "quantlab/kernels/optimized/depthwise_conv_2d.h"
+
+#include <algorithm>
+#include <memory>
+#include <tuple>
+
+#include "quantlab/kernels/optimized/intrinsics.h"
+#include "quantlab/kernels/optimized/kernels.h"
+#include "quantlab/kernels/optimized/reference_fallback.h"
+#include "quantlab/kernels/weighted_op.h"
+#include "quantlab/kernels/window.h"
+#include "quantlab/numerics/quantize_values.h"
+#include "quantlab/numerics/requantize_batch.h"
+
+namespace quantlab {
+namespace {
+
+constexpr int kChannelBlock = 16;
+
+int padded(int channels) { return (channels + kChannelBlock - 1) / kChannelBlock * kChannelBlock; }
+int64_t input_batch_size(const Conv2DGeometry& g) { return static_cast<int64_t>(g.in_h) * g.in_w * g.in_c; }
+int64_t expanded_size(const Conv2DGeometry& g) { return static_cast<int64_t>(g.in_h) * g.in_w * g.out_c; }
+int64_t output_row_size(const Conv2DGeometry& g) { return static_cast<int64_t>(g.out_w) * g.out_c; }
+
+// For each of `out` output positions along one axis, the taps inside [0, in).
+std::vector<TapRange> tap_ranges(int out, int in, int filter, int stride, int dilation, int pad) {
+  std::vector<TapRange> ranges(out);
+  for (int o = 0; o < out; ++o) {
+    TapRange& r = ranges[o];
+    r.origin = o * stride - pad;
+    r.first = filter;
+    r.last = 0;
+    for (int t = 0; t < filter; ++t) {
+      const int i = r.origin + t * dilation;
+      if (i < 0 || i >= in) continue;
+      r.first = std::min(r.first, t);
+      r.last = t + 1;
+    }
+    if (r.first >= r.last) r.first = r.last = 0;  // no tap inside: the sum is empty
+  }
+  return ranges;
+}
+
+// [taps][padded channels] copy of a [1, fh, fw, channels] filter, in T.
+template <typename T, typename W>
+AlignedBuffer<T> widen_filter(const Conv2DGeometry& g, const W* filter) {
+  const int taps = g.filter_h * g.filter_w, stride = padded(g.out_c);
+  AlignedBuffer<T> weights(static_cast<size_t>(taps) * stride);
+  for (int t = 0; t < taps; ++t)
+    for (int c = 0; c < g.out_c; ++c) weights.data()[t * stride + c] = static_cast<T>(filter[t * g.out_c + c]);
+  return weights;
+}
+
+// With a depth multiplier m, output channel c reads input channel c / m:
+// copy each input value m times so channels line up one to one.
+template <typename T>
+void expand_channels(const Conv2DGeometry& g, const T* input, T* expanded) {
+  const int multiplier = g.out_c / g.in_c;
+  const int64_t positions = static_cast<int64_t>(g.in_h) * g.in_w;
+  for (int64_t p = 0; p < positions; ++p)
+    for (int c = 0; c < g.in_c; ++c) {
+      T* out = expanded + p * g.out_c + c * multiplier;
+      std::fill(out, out + multiplier, input[p * g.in_c + c]);
+    }
+}
+
+// Everything one output row needs; `out` is the row's first value.
+template <typename T, typename W, typename Out>
+struct RowArgs {
+  const Conv2DGeometry* g;
+  const T* input;            // one batch entry, channels = out_c
+  const TapRange* row;       // the output row's filter rows
+  const TapRange* columns;   // per output column
+  const W* weights;          // [taps][padded channels]
+  Out* out;                  // out_w x out_c
+};
+
+const int8_t* input_at(const Conv2DGeometry& g, const int8_t* input, int y, int x) {
+  return input + (static_cast<int64_t>(y) * g.in_w + x) * g.out_c;
+}
+const float* input_at(const Conv2DGeometry& g, const float* input, int y, int x) {
+  return input + (static_cast<int64_t>(y) * g.in_w + x) * g.out_c;
+}
+
+// --- int8: acc[x][c] = bias[c] + sum over taps of w[tap][c] * (input - zero_point).
+// Each product fits in int32 (|255 * 128|); prepare bounded the sum.
+
+struct Int8Row : RowArgs<int8_t, int32_t, int32_t> {
+  const int32_t* bias;  // [out_c] or null
+  int32_t zero_point;
+};
+
+void int8_row_portable(const Int8Row& r) {
+  const Conv2DGeometry& g = *r.g;
+  const int stride = padded(g.out_c);
+  for (int x = 0; x < g.out_w; ++x) {
+    int32_t* acc = r.out + x * g.out_c;
+    for (int c = 0; c < g.out_c; ++c) acc[c] = r.bias != nullptr ? r.bias[c] : 0;
+    const TapRange& col = r.columns[x];
+    for (int fy = r.row->first; fy < r.row->last; ++fy)
+      for (int fx = col.first; fx < col.last; ++fx) {
+        const int8_t* in = input_at(g, r.input, r.row->origin + fy * g.dilation_h, col.origin + fx * g.dilation_w);
+        const int32_t* w = r.weights + (fy * g.filter_w + fx) * stride;
+        for (int c = 0; c < g.out_c; ++c) acc[c] += w[c] * (in[c] - r.zero_point);
+      }
+  }
+}
+
+__attribute__((target("avx2,fma"))) void int8_row_avx2(const Int8Row& r) {
+  const Conv2DGeometry& g = *r.g;
+  const int stride = padded(g.out_c);
+  const __m256i zp = _mm256_set1_epi32(r.zero_point);
+  for (int x = 0; x < g.out_w; ++x) {
+    int32_t* acc = r.out + x * g.out_c;
+    const TapRange& col = r.columns[x];
+    int c = 0;
+    for (; c + 8 <= g.out_c; c += 8) {
+      __m256i sum = r.bias != nullptr ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r.bias + c))
+                                      : _mm256_setzero_si256();
+      for (int fy = r.row->first; fy < r.row->last; ++fy)
+        for (int fx = col.first; fx < col.last; ++fx) {
+          const int8_t* in = input_at(g, r.input, r.row->origin + fy * g.dilation_h, col.origin + fx * g.dilation_w);
+          const int32_t* w = r.weights + (fy * g.filter_w + fx) * stride;
+          const __m256i v = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(in + c)));
+          const __m256i wt = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + c));
+          sum = _mm256_add_epi32(sum, _mm256_mullo_epi32(_mm256_sub_epi32(v, zp), wt));
+        }
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + c), sum);
+    }
+    for (; c < g.out_c; ++c) {
+      int32_t sum = r.bias != nullptr ? r.bias[c] : 0;
+      for (int fy = r.row->first; fy < r.row->last; ++fy)
+        for (int fx = col.first; fx < col.last; ++fx) {
+          const int8_t* in = input_at(g, r.input, r.row->origin + fy * g.dilation_h, col.origin + fx * g.dilation_w);
+          sum += r.weights[(fy * g.filter_w + fx) * stride + c] * (in[c] - r.zero_point);
+        }
+      acc[c] = sum;
+    }
+  }
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void int8_row_avx512(const Int8Row& r) {
+  const Conv2DGeometry& g = *r.g;
+  const int stride = padded(g.out_c);
+  const __m512i zp = _mm512_set1_epi32(r.zero_point);
+  for (int x = 0; x < g.out_w; ++x) {
+    int32_t* acc = r.out + x * g.out_c;
+    const TapRange& col = r.columns[x];
+    for (int c = 0; c < g.out_c; c += kChannelBlock) {
+      // Masked loads and stores never touch values past the last channel.
+      const __mmask16 mask = static_cast<__mmask16>((1u << std::min(kChannelBlock, g.out_c - c)) - 1u);
+      __m512i sum = r.bias != nullptr ? _mm512_maskz_loadu_epi32(mask, r.bias + c) : _mm512_setzero_si512();
+      for (int fy = r.row->first; fy < r.row->last; ++fy)
+        for (int fx = col.first; fx < col.last; ++fx) {
+          const int8_t* in = input_at(g, r.input, r.row->origin + fy * g.dilation_h, col.origin + fx * g.dilation_w);
+          const __m512i v = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mask, in + c));
+          const __m512i wt = _mm512_loadu_si512(r.weights + (fy * g.filter_w + fx) * stride + c);
+          sum = _mm512_add_epi32(sum, _mm512_mullo_epi32(_mm512_sub_epi32(v, zp), wt));
+        }
+      _mm512_mask_storeu_epi32(acc + c, mask, sum);
+    }
+  }
+}
+
+using Int8RowFn = void (*)(const Int8Row&);
+
+Int8RowFn int8_row_for(SimdLevel level) {
+  switch (level) {
+    case SimdLevel::kAvx512: return int8_row_avx512;
+    case SimdLevel::kAvx2: return int8_row_avx2;
+    case SimdLevel::kPortable: break;
+  }
+  return int8_row_portable;
+}
+
+// --- float: out[x][c] = clamp(sum over taps of input * w[tap][c] + bias[c]).
+// The vector clamps take max(lo, v) and min(hi, v), which return v when it
+// is NaN, so NaN propagates as through the reference's std::min/std::max.
+
+struct FloatRow : RowArgs<float, float, float> {
+  const float* bias;  // [out_c] or null
+  float lo, hi;
+};
+
+void float_row_portable(const FloatRow& r) {
+  const Conv2DGeometry& g = *r.g;
+  const int stride = padded(g.out_c);
+  for (int x = 0; x < g.out_w; ++x) {
+    float* out = r.out + x * g.out_c;
+    const TapRange& col = r.columns[x];
+    for (int c = 0; c < g.out_c; ++c) {
+      float sum = 0.f;
+      for (int fy = r.row->first; fy < r.row->last; ++fy)
+        for (int fx = col.first; fx < col.last; ++fx)
+          sum += input_at(g, r.input, r.row->origin + fy * g.dilation_h, col.origin + fx * g.dilation_w)[c] *
+                 r.weights[(fy * g.filter_w + fx) * stride + c];
+      if (r.bias != nullptr) sum += r.bias[c];
+      out[c] = std::min(std::max(sum, r.lo), r.hi);
+    }
+  }
+}
+
+__attribute__((target("avx2,fma"))) void float_row_avx2(const FloatRow& r) {
+  const Conv2DGeometry& g = *r.g;
+  const int stride = padded(g.out_c);
+  const __m256 lo = _mm256_set1_ps(r.lo), hi = _mm256_set1_ps(r.hi);
+  for (int x = 0; x < g.out_w; ++x) {
+    float* out = r.out + x * g.out_c;
+    const TapRange& col = r.columns[x];
+    int c = 0;
+    for (; c + 8 <= g.out_c; c += 8) {
+      __m256 sum = _mm256_setzero_ps();
+      for (int fy = r.row->first; fy < r.row->last; ++fy)
+        for (int fx = col.first; fx < col.last; ++fx) {
+          const float* in = input_at(g, r.input, r.row->origin + fy * g.dilation_h, col.origin + fx * g.dilation_w);
+          sum = _mm256_fmadd_ps(_mm256_loadu_ps(in + c),
+                                _mm256_loadu_ps(r.weights + (fy * g.filter_w + fx) * stride + c), sum);
+        }
+      if (r.bias != nullptr) sum = _mm256_add_ps(sum, _mm256_loadu_ps(r.bias + c));
+      _mm256_storeu_ps(out + c, _mm256_min_ps(hi, _mm256_max_ps(lo, sum)));
+    }
+    for (; c < g.out_c; ++c) {
+      float sum = 0.f;
+      for (int fy = r.row->first; fy < r.row->last; ++fy)
+        for (int fx = col.first; fx < col.last; ++fx)
+          sum = std::fma(input_at(g, r.input, r.row->origin + fy * g.dilation_h, col.origin + fx * g.dilation_w)[c],
+                         r.weights[(fy * g.filter_w + fx) * stride + c], sum);
+      if (r.bias != nullptr) sum += r.bias[c];
+      out[c] = std::min(std::max(sum, r.lo), r.hi);
+    }
+  }
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void float_row_avx512(const FloatRow& r) {
+  const Conv2DGeometry& g = *r.g;
+  const int stride = padded(g.out_c);
+  const __m512 lo = _mm512_set1_ps(r.lo), hi = _mm512_set1_ps(r.hi);
+  for (int x = 0; x < g.out_w; ++x) {
+    float* out = r.out + x * g.out_c;
+    const TapRange& col = r.columns[x];
+    for (int c = 0; c < g.out_c; c += kChannelBlock) {
+      const __mmask16 mask = static_cast<__mmask16>((1u << std::min(kChannelBlock, g.out_c - c)) - 1u);
+      __m512 sum = _mm512_setzero_ps();
+      for (int fy = r.row->first; fy < r.row->last; ++fy)
+        for (int fx = col.first; fx < col.last; ++fx) {
+          const float* in = input_at(g, r.input, r.row->origin + fy * g.dilation_h, col.origin + fx * g.dilation_w);
+          sum = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, in + c),
+                                _mm512_loadu_ps(r.weights + (fy * g.filter_w + fx) * stride + c), sum);
+        }
+      if (r.bias != nullptr) sum = _mm512_add_ps(sum, _mm512_maskz_loadu_ps(mask, r.bias + c));
+      _mm512_mask_storeu_ps(out + c, mask, _mm512_min_ps(hi, _mm512_max_ps(lo, sum)));
+    }
+  }
+}
+
+using FloatRowFn = void (*)(const FloatRow&);
+
+FloatRowFn float_row_for(SimdLevel level) {
+  switch (level) {
+    case SimdLevel::kAvx512: return float_row_avx512;
+    case SimdLevel::kAvx2: return float_row_avx2;
+    case SimdLevel::kPortable: break;
+  }
+  return float_row_portable;
+}
+
+}  // namespace
+
+OptimizedDepthwiseConv2DInt8::OptimizedDepthwiseConv2DInt8(const DepthwiseConv2DInt8Params& params,
+                                                           const int8_t* filter, SimdLevel level)
+    : g_(params.geometry), level_(level), params_(params) {
+  rows_ = tap_ranges(g_.out_h, g_.in_h, g_.filter_h, g_.stride_h, g_.dilation_h, g_.pad_top);
+  columns_ = tap_ranges(g_.out_w, g_.in_w, g_.filter_w, g_.stride_w, g_.dilation_w, g_.pad_left);
+  weights_ = widen_filter<int32_t>(g_, filter);
+  for (int x = 0; x < g_.out_w; ++x)
+    row_multipliers_.insert(row_multipliers_.end(), params.channel_multipliers, params.channel_multipliers + g_.out_c);
+  params_.channel_multipliers = row_multipliers_.data();
+}
+
+int64_t OptimizedDepthwiseConv2DInt8::scratch_bytes() const {
+  // One row of int32 accumulators, then the expanded input when multiplying depth.
+  return 4 * output_row_size(g_) + (g_.out_c == g_.in_c ? 0 : expanded_size(g_));
+}
+
+void OptimizedDepthwiseConv2DInt8::run(const int8_t* input, const int32_t* bias, int8_t* output,
+                                       void* scratch) const {
+  auto* acc = static_cast<int32_t*>(scratch);
+  auto* expanded = reinterpret_cast<int8_t*>(acc + output_row_size(g_));
+  const Int8RowFn sum_row = int8_row_for(level_);
+  const DepthwiseConv2DInt8Params& p = params_;
+  Int8Row row;
+  row.g = &g_;
+  row.columns = columns_.data();
+  row.weights = weights_.data();
+  row.out = acc;
+  row.bias = bias;
+  row.zero_point = p.input_zero_point;
+  for (int batch = 0; batch < g_.batches; ++batch) {
+    row.input = input + batch * input_batch_size(g_);
+    if (g_.out_c != g_.in_c) {
+      expand_channels(g_, row.input, expanded);
+      row.input = expanded;
+    }
+    for (int y = 0; y < g_.out_h; ++y) {
+      row.row = &rows_[y];
+      sum_row(row);
+      requantize_to_int8(acc, static_cast<int>(output_row_size(g_)), p.channel_multipliers, p.rounding,
+                         p.output_zero_point, p.act_min, p.act_max, output);
+      output += output_row_size(g_);
+    }
+  }
+}
+
+OptimizedDepthwiseConv2DFloat::OptimizedDepthwiseConv2DFloat(const Conv2DGeometry& g, const float* filter,
+                                                             float act_min, float act_max, SimdLevel level)
+    : g_(g), level_(level), act_min_(act_min), act_max_(act_max) {
+  rows_ = tap_ranges(g_.out_h, g_.in_h, g_.filter_h, g_.stride_h, g_.dilation_h, g_.pad_top);
+  columns_ = tap_ranges(g_.out_w, g_.in_w, g_.filter_w, g_.stride_w, g_.dilation_w, g_.pad_left);
+  weights_ = widen_filter<float>(g_, filter);
+}
+
+int64_t OptimizedDepthwiseConv2DFloat::scratch_bytes() const {
+  return g_.out_c == g_.in_c ? 0 : 4 * expanded_size(g_);
+}
+
+void OptimizedDepthwiseConv2DFloat::run(const float* input, const float* bias, float* output, void* scratch) const {
+  const FloatRowFn sum_row = float_row_for(level_);
+  FloatRow row;
+  row.g = &g_;
+  row.columns = columns_.data();
+  row.weights = weights_.data();
+  row.bias = bias;
+  row.lo = act_min_;
+  row.hi = act_max_;
+  for (int batch = 0; batch < g_.batches; ++batch) {
+    row.input = input + batch * input_batch_size(g_);
+    if (g_.out_c != g_.in_c) {
+      expand_channels(g_, row.input, static_cast<float*>(scratch));
+      row.input = static_cast<const float*>(scratch);
+    }
+    for (int y = 0; y < g_.out_h; ++y) {
+      row.row = &rows_[y];
+      row.out = output;
+      sum_row(row);
+      output += output_row_size(g_);
+    }
+  }
+}
+
+namespace {
+
+struct DepthwiseData : OptimizedOpData {
+  std::unique_ptr<OptimizedDepthwiseConv2DInt8> int8;
+  std::unique_ptr<OptimizedDepthwiseConv2DFloat> real;
+};
+
+Status prepare(PrepareContext& ctx) {
+  auto data = std::make_unique<DepthwiseData>();
+  QL_RETURN_IF_ERROR(prepare_reference(reference_kernel_DepthwiseConv2D(), ctx, *data));
+  const TensorInfo& input = ctx.input(0);
+  const TensorInfo& filter = ctx.input(1);
+  const TensorInfo& output = ctx.output(0);
+  QL_ASSIGN_OR_RETURN(const WeightedVariant variant, classify_weighted_op(ctx));
+  if (variant == WeightedVariant::kHybrid || filter.constant == nullptr) {
+    ctx.data = std::move(data);
+    return Status::Ok();
+  }
+  // The reference prepare validated the shapes and options; derive the same geometry.
+  const auto& o = ctx.op.opts<DepthwiseConv2DOptions>();
+  Conv2DGeometry g;
+  g.batches = input.shape[0], g.in_h = input.shape[1], g.in_w = input.shape[2], g.in_c = input.shape[3];
+  g.out_c = filter.shape[3], g.filter_h = filter.shape[1], g.filter_w = filter.shape[2];
+  g.stride_h = o.stride_h, g.stride_w = o.stride_w, g.dilation_h = o.dilation_h, g.dilation_w = o.dilation_w;
+  const Window2D win = compute_window(o.padding, g.in_h, g.in_w, g.filter_h, g.filter_w, g.stride_h, g.stride_w,
+                                      g.dilation_h, g.dilation_w);
+  g.out_h = win.out_h, g.out_w = win.out_w, g.pad_top = win.pad_top, g.pad_left = win.pad_left;
+  const SimdLevel level = best_simd_level();
+  if (variant == WeightedVariant::kFloat) {
+    const auto [act_min, act_max] = float_activation_range(o.activation);
+    data->real = std::make_unique<OptimizedDepthwiseConv2DFloat>(g, reinterpret_cast<const float*>(filter.constant),
+                                                                 act_min, act_max, level);
+    ctx.scratch_bytes = std::max(ctx.scratch_bytes, data->real->scratch_bytes());
+  } else {
+    // The reference's multipliers: per channel, input * weight / output scale in double.
+    std::vector<QuantizedMultiplier> multipliers;
+    for (float s : channel_scales(*filter.quant, g.out_c))
+      multipliers.push_back(quantize_multiplier(real_multiplier_double_product(input.scale(), s, output.scale())));
+    DepthwiseConv2DInt8Params p;
+    p.geometry = g;
+    p.input_zero_point = input.zero_point();
+    p.output_zero_point = output.zero_point();
+    p.channel_multipliers = multipliers.data();
+    std::tie(p.act_min, p.act_max) =
+        quantized_activation_range(o.activation, output.scale(), output.zero_point(), DType::kInt8);
+    p.rounding = ctx.options.rounding;
+    data->int8 =
+        std::make_unique<OptimizedDepthwiseConv2DInt8>(p, reinterpret_cast<const int8_t*>(filter.constant), level);
+    ctx.scratch_bytes = std::max(ctx.scratch_bytes, data->int8->scratch_bytes());
+  }
+  ctx.data = std::move(data);
+  return Status::Ok();
+}
+
+Status eval(const EvalContext& ctx) {
+  const auto& d = ctx.op_data<DepthwiseData>();
+  if (d.int8) {
+    d.int8->run(ctx.input<int8_t>(0), ctx.input<int32_t>(2), ctx.output<int8_t>(0), ctx.scratch);
+    return Status::Ok();
+  }
+  if (d.real) {
+    d.real->run(ctx.input<float>(0), ctx.input<float>(2), ctx.output<float>(0), ctx.scratch);
+    return Status::Ok();
+  }
+  return d.eval_reference(ctx);
+}
+
+}  // namespace
+
+const Kernel& optimized_kernel_DepthwiseConv2D() {
+  static const Kernel kernel{"optimized", prepare, eval};
+  return kernel;
+}
+
+}  // namespace quantlab

@@ -1,0 +1,134 @@
+// One test per bug that fuzzing, the sanitizer build or the failure-behaviour
+// work found (docs/reliability.md lists them). The fuzzer inputs themselves
+// are replayed by robustness_regression_test.cc; these tests pin the fixed
+// behaviour with hand-derived values.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <string>
+
+#include "quantlab/core/file_io.h"
+#include "quantlab/data/npz.h"
+#include "quantlab/numerics/requantize.h"
+
+namespace quantlab {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int32_t kInt32Max = std::numeric_limits<int32_t>::max();
+constexpr int32_t kInt32Min = std::numeric_limits<int32_t>::min();
+
+// Finding: a quantized MEAN whose input/output scale ratio was about 2^105
+// gave quantize_multiplier a shift of 106, and multiply_by_quantized_multiplier
+// shifted a 64-bit value by it (undefined behaviour). Real multipliers of
+// 2^31 and more now saturate to {2^31 - 1, 31}.
+TEST(RobustnessFixes, HugeRealMultipliersSaturate) {
+  for (double real : {std::ldexp(1.0, 31), std::ldexp(1.0, 100), std::ldexp(1.0, 1000), 1e300}) {
+    const QuantizedMultiplier m = quantize_multiplier(real);
+    EXPECT_EQ(m.multiplier, kInt32Max) << real;
+    EXPECT_EQ(m.shift, 31) << real;
+  }
+  // Just below 2^31 the decomposition is still exact: (2^31 - 2^7) = q * 2^31
+  // with q = 1 - 2^-24, so the multiplier is 2^31 - 2^7 and the shift 31.
+  const QuantizedMultiplier below = quantize_multiplier(std::ldexp(1.0, 31) - std::ldexp(1.0, 7));
+  EXPECT_EQ(below.multiplier, kInt32Max - 127);
+  EXPECT_EQ(below.shift, 31);
+
+  // Any nonzero accumulator times 2^100 lies far outside int32; after
+  // saturation the result is at (or, with two roundings, within two of) the
+  // int32 limits, and zero stays zero.
+  const QuantizedMultiplier huge = quantize_multiplier(std::ldexp(1.0, 100));
+  for (Rounding rounding : {Rounding::kDouble, Rounding::kSingle}) {
+    EXPECT_GE(multiply_by_quantized_multiplier(1, huge, rounding), kInt32Max - 2);
+    EXPECT_GE(multiply_by_quantized_multiplier(kInt32Max, huge, rounding), kInt32Max - 2);
+    EXPECT_LE(multiply_by_quantized_multiplier(-1, huge, rounding), kInt32Min + 2);
+    EXPECT_LE(multiply_by_quantized_multiplier(kInt32Min, huge, rounding), kInt32Min + 2);
+    EXPECT_EQ(multiply_by_quantized_multiplier(0, huge, rounding), 0);
+    EXPECT_GE(multiply_by_quantized_multiplier_64(int64_t{1} << 50, huge, rounding), kInt32Max - 2);
+    EXPECT_LE(multiply_by_quantized_multiplier_64(-(int64_t{1} << 50), huge, rounding), kInt32Min + 2);
+  }
+}
+
+// Finding (review of the same function): the 64-bit accumulator variant
+// formed x * multiplier in int64 for |x| up to 2^47, which overflows once
+// |x| exceeds 2^32 (a multiplier is up to 2^31). Powers of two make the
+// expected values exact: 2^40 * 2^-20 = 2^20.
+TEST(RobustnessFixes, LargeAccumulatorsRescaleWithoutOverflow) {
+  const QuantizedMultiplier two_to_minus_20 = quantize_multiplier(std::ldexp(1.0, -20));
+  ASSERT_EQ(two_to_minus_20.multiplier, 1 << 30);
+  ASSERT_EQ(two_to_minus_20.shift, -19);
+  const QuantizedMultiplier two_to_minus_40 = quantize_multiplier(std::ldexp(1.0, -40));
+  ASSERT_EQ(two_to_minus_40.multiplier, 0);  // below 2^-32: rounds to zero
+  const QuantizedMultiplier two_to_minus_30 = quantize_multiplier(std::ldexp(1.0, -30));
+  for (Rounding rounding : {Rounding::kDouble, Rounding::kSingle}) {
+    EXPECT_EQ(multiply_by_quantized_multiplier_64(int64_t{1} << 40, two_to_minus_20, rounding), 1 << 20);
+    EXPECT_EQ(multiply_by_quantized_multiplier_64(-(int64_t{3} << 40), two_to_minus_20, rounding), -(3 << 20));
+    EXPECT_EQ(multiply_by_quantized_multiplier_64(int64_t{5} << 50, two_to_minus_30, rounding), 5 << 20);
+    // 2^40 + 2^19 is 2^20 + 0.5 after scaling: one rounding, half up.
+    EXPECT_EQ(multiply_by_quantized_multiplier_64((int64_t{1} << 40) + (1 << 19), two_to_minus_20, rounding),
+              (1 << 20) + 1);
+    // Results beyond int32 saturate rather than wrap.
+    EXPECT_EQ(multiply_by_quantized_multiplier_64(int64_t{1} << 60, two_to_minus_20, rounding), kInt32Max);
+    EXPECT_EQ(multiply_by_quantized_multiplier_64(-(int64_t{1} << 60), two_to_minus_20, rounding), kInt32Min);
+  }
+}
+
+class RobustnessFixesFiles : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("quantlab_robust_fixes_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  fs::path dir_;
+};
+
+// Finding: read_file opened a FIFO with a blocking open, so `quantlab run
+// model --input <fifo>` waited forever when nothing wrote to it. It now
+// returns an I/O error naming the path. (A hang here would hit the test
+// timeout rather than pass.)
+TEST_F(RobustnessFixesFiles, ReadingAFifoWithoutWriterFailsAtOnce) {
+  ASSERT_EQ(::mkfifo(path("pipe.npy").c_str(), 0600), 0);
+  auto bytes = read_file(path("pipe.npy"));
+  ASSERT_FALSE(bytes.ok());
+  EXPECT_EQ(bytes.status().code(), StatusCode::kIoError);
+  EXPECT_NE(bytes.status().message().find(path("pipe.npy") + ": not a regular file"), std::string::npos)
+      << bytes.status().message();
+}
+
+// An empty regular file is still read as empty (the FIFO message is only for
+// files that are not regular).
+TEST_F(RobustnessFixesFiles, EmptyRegularFileReadsAsEmpty) {
+  ASSERT_TRUE(write_file_atomic(path("empty.bin"), std::vector<uint8_t>{}).ok());
+  auto bytes = read_file(path("empty.bin"));
+  ASSERT_TRUE(bytes.ok()) << bytes.status().message();
+  EXPECT_TRUE(bytes->empty());
+}
+
+// Finding: an .npz path naming a directory or a FIFO was reported by libzip
+// as "Operation not supported"; the error now says what the path is.
+TEST_F(RobustnessFixesFiles, NpzReaderNamesDirectoriesAndPipes) {
+  fs::create_directories(path("archive.npz"));
+  auto from_directory = read_npz_members(path("archive.npz"));
+  ASSERT_FALSE(from_directory.ok());
+  EXPECT_EQ(from_directory.status().message(), path("archive.npz") + ": is a directory, not a file");
+
+  ASSERT_EQ(::mkfifo(path("pipe.npz").c_str(), 0600), 0);
+  auto from_pipe = read_npz_members(path("pipe.npz"));
+  ASSERT_FALSE(from_pipe.ok());
+  EXPECT_NE(from_pipe.status().message().find(path("pipe.npz") + ": not a regular file"), std::string::npos)
+      << from_pipe.status().message();
+}
+
+}  // namespace
+}  // namespace quantlab
