@@ -28,6 +28,16 @@ install_packages() {
   fi
 }
 
+# The debugger's charts use Chart.js from the npm registry, fetched at build time.
+install_npm() {
+  command -v npm >/dev/null 2>&1 && return 0
+  echo "run.sh: installing nodejs and npm"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm
+}
+
 build() {
   local dir="$1"; shift
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
@@ -39,6 +49,7 @@ cmd="${1:-}"
 case "$cmd" in
   test)
     install_packages
+    install_npm
     dir=build
     extra=()
     if [ "${1:-}" = "--sanitize" ]; then dir=build-sanitize; extra=(-DQUANTLAB_SANITIZE=ON -DQUANTLAB_BUILD_BENCH=OFF); fi
@@ -48,12 +59,14 @@ case "$cmd" in
     ;;
   study)
     install_packages
+    install_npm
     build build
     echo "run.sh: the study is not built yet (see the open issues); quantlab's other subcommands are in build/quantlab"
     exit 2
     ;;
   build)
     install_packages
+    install_npm
     build build "$@"
     ;;
   *)

@@ -1,9 +1,11 @@
-// Interpreter throughput and latency on real models.
+// Interpreter throughput and latency on real models, with the reference and
+// the optimized kernels.
 //
 //   ./build/quantlab_bench --benchmark_filter=Interpreter
 //
 // Latency: one sample per invoke on one thread. Throughput: 256 samples per
-// invoke split across threads. Items per second = samples per second.
+// invoke split across threads (the argument). Items per second = samples per
+// second. `quantlab bench MODEL` prints the same comparison for any model.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
@@ -58,11 +60,21 @@ void BM_Interpreter_Latency(benchmark::State& state, const char* name) { run_mod
 void BM_Interpreter_Throughput(benchmark::State& state, const char* name) {
   run_model(state, name, 256, static_cast<int>(state.range(0)), KernelSet::kReference);
 }
+void BM_Interpreter_OptimizedLatency(benchmark::State& state, const char* name) {
+  run_model(state, name, 1, 1, KernelSet::kOptimized);
+}
+void BM_Interpreter_OptimizedThroughput(benchmark::State& state, const char* name) {
+  run_model(state, name, 256, static_cast<int>(state.range(0)), KernelSet::kOptimized);
+}
 
 BENCHMARK_CAPTURE(BM_Interpreter_Latency, person_detect, "person_detect")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Interpreter_Latency, magic_wand, "magic_wand")->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_Interpreter_Throughput, person_detect, "person_detect")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Interpreter_Throughput, magic_wand, "magic_wand")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Interpreter_OptimizedLatency, person_detect, "person_detect")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Interpreter_OptimizedLatency, magic_wand, "magic_wand")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Interpreter_OptimizedThroughput, person_detect, "person_detect")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Interpreter_OptimizedThroughput, magic_wand, "magic_wand")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace quantlab

@@ -141,6 +141,20 @@ TEST(ByodImportTest, RefusesAShapeOfTheWrongSize) {
   EXPECT_NE(r.status().message().find("--shape [3, 3, 1]"), std::string::npos) << r.status().message();
 }
 
+TEST(ByodImportTest, KeepsAnExistingRecordAndRefusesToNormalizeTwice) {
+  Dataset d = make_dataset(20, 4, 2);
+  d.normalization = NormalizationStats{{1, 2, 3, 4}, {1, 1, 2, 2}};
+  ImportOptions options;
+  auto kept = prepare_import(d, options);
+  ASSERT_TRUE(kept.ok()) << kept.status().message();
+  ASSERT_TRUE(kept->test.normalization.has_value());
+  EXPECT_EQ(kept->test.normalization->mean, (std::vector<float>{1, 2, 3, 4}));
+  options.normalize = true;
+  auto twice = prepare_import(d, options);
+  ASSERT_FALSE(twice.ok());
+  EXPECT_NE(twice.status().message().find("already normalized"), std::string::npos) << twice.status().message();
+}
+
 class ByodImportCliTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_FALSE(dir_.path().empty()) << "cannot create a temporary directory"; }

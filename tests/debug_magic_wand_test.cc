@@ -474,6 +474,34 @@ TEST(DebugCli, OneViewAndAutoFallback) {
   EXPECT_TRUE(Interpreter::create(*fallback).ok());
 }
 
+TEST(DebugCli, WorksOnQatDerivedModels) {
+  // `quantlab qat` fine-tunes through fake quantization and converts with
+  // the learned ranges; the debugger compares its float and int8 outputs.
+  testing::ScratchDir dir;
+  Dataset data;
+  data.x = random_walks(48, 6);
+  std::vector<int32_t> labels(48);
+  for (int i = 0; i < 48; ++i) labels[i] = i % 4;
+  data.y = Array::from_vector<int32_t>({48}, labels);
+  ASSERT_TRUE(write_dataset_npz(dir.file("d.npz"), data).ok());
+  auto qat = test_support::run_cli({"qat", kFloatModel, "--data", dir.file("d.npz"), "-o", dir.file("qat"), "--epochs",
+                                    "1", "--threads", "1"});
+  ASSERT_EQ(qat.exit_code, 0) << qat.err;
+  auto r = test_support::run_cli({"debug", dir.file("qat/magic_wand.qat.float.tflite"),
+                                  dir.file("qat/magic_wand.qat.fiq-uint8.tflite"), "--data", dir.file("d.npz"), "-o",
+                                  dir.file("out"), "--threads", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(slurp(dir.file("out/debug.json")));
+  ASSERT_EQ(j["layers"].size(), 7u);
+  for (const auto& layer : j["layers"]) {
+    EXPECT_EQ(layer["dtype"], "INT8");
+    EXPECT_EQ(layer["matched_by"], "structure");
+  }
+  // The learned input range still quantizes the input by rounding alone.
+  EXPECT_NEAR(j["inputs"][0]["stats"]["rmse/scale"].get<double>(), kRoundingNoise, 0.03);
+  EXPECT_EQ(j["task"]["metrics"][0]["name"], "Accuracy");
+}
+
 TEST(DebugCli, HelpExplainsEveryMetricAndBadInputFails) {
   auto help = test_support::run_cli({"debug", "--help"});
   EXPECT_EQ(help.exit_code, 0);

@@ -6,16 +6,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <limits>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "quantlab/core/file_io.h"
 #include "quantlab/data/npz.h"
+#include "quantlab/ir/graph.h"
 #include "quantlab/numerics/requantize.h"
+#include "quantlab/runtime/interpreter.h"
 
 namespace quantlab {
 namespace {
@@ -77,6 +80,89 @@ TEST(RobustnessFixes, LargeAccumulatorsRescaleWithoutOverflow) {
     // Results beyond int32 saturate rather than wrap.
     EXPECT_EQ(multiply_by_quantized_multiplier_64(int64_t{1} << 60, two_to_minus_20, rounding), kInt32Max);
     EXPECT_EQ(multiply_by_quantized_multiplier_64(-(int64_t{1} << 60), two_to_minus_20, rounding), kInt32Min);
+  }
+}
+
+// A graph with one op of `kind` from `input` to `output` (both activations).
+Graph single_op_graph(OpKind kind, OpOptions options, const Tensor& input, const Tensor& output) {
+  Graph g;
+  const int32_t in = g.add_tensor(input);
+  const int32_t out = g.add_tensor(output);
+  Op op;
+  op.kind = kind;
+  op.inputs = {in};
+  op.outputs = {out};
+  op.options = std::move(options);
+  g.ops.push_back(op);
+  g.inputs = {in};
+  g.outputs = {out};
+  return g;
+}
+
+Tensor activation(const std::string& name, DType dtype, Shape shape, QuantParams quant = {}) {
+  Tensor t;
+  t.name = name;
+  t.dtype = dtype;
+  t.shape = std::move(shape);
+  t.quant = std::move(quant);
+  return t;
+}
+
+// Finding: an int8 ADD whose input zero point was -262271 made the kernel's
+// (q - zero_point) << 20 overflow int32. A zero point is a value of its
+// tensor's type; validate() now refuses one outside that range, so the file
+// is rejected at load time with the tensor named.
+TEST(RobustnessFixes, ZeroPointsOutsideTheirTypeAreRefused) {
+  const Tensor in = activation("in", DType::kInt8, {1, 4}, QuantParams::per_tensor(0.5f, -262271));
+  const Tensor out = activation("out", DType::kInt8, {1, 4}, QuantParams::per_tensor(0.5f, 0));
+  const Graph g = single_op_graph(OpKind::kRelu, NoOptions{}, in, out);
+  const Status status = validate(g);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("tensor 0 'in': zero_point[0] = -262271 is outside the INT8 range [-128, 127]"),
+            std::string::npos)
+      << status.message();
+  EXPECT_FALSE(Interpreter::create(g).ok());
+
+  // The limits themselves are valid, for every integer type a tensor has.
+  struct Case {
+    DType dtype;
+    int64_t lowest, highest;
+  };
+  for (const Case& c : {Case{DType::kInt8, -128, 127}, Case{DType::kUInt8, 0, 255},
+                        Case{DType::kInt16, -32768, 32767}, Case{DType::kInt32, -2147483648LL, 2147483647LL}}) {
+    for (int64_t zp : {c.lowest, c.highest}) {
+      const Graph ok = single_op_graph(OpKind::kRelu, NoOptions{}, activation("in", c.dtype, {2}, QuantParams::per_tensor(1.f, zp)),
+                                       activation("out", c.dtype, {2}, QuantParams::per_tensor(1.f, zp)));
+      EXPECT_TRUE(validate(ok).ok()) << dtype_name(c.dtype) << " " << zp << ": " << validate(ok).message();
+    }
+    for (int64_t zp : {c.lowest - 1, c.highest + 1}) {
+      const Graph bad = single_op_graph(OpKind::kRelu, NoOptions{}, activation("in", c.dtype, {2}, QuantParams::per_tensor(1.f, zp)),
+                                        activation("out", c.dtype, {2}, QuantParams::per_tensor(1.f, 0)));
+      EXPECT_FALSE(validate(bad).ok()) << dtype_name(c.dtype) << " " << zp;
+    }
+  }
+}
+
+// Finding: AVERAGE_POOL_2D on an input declared [1, 4, 50724864, 0] has no
+// output element, yet the kernel visited every window position (about
+// 1.5e8 of them) before looking at the empty channel loop, which the fuzzer
+// reported as a hang. The interpreter now skips ops whose outputs are empty.
+// Here the width is 2^31 - 1: without the skip this takes minutes.
+TEST(RobustnessFixes, OpsWithEmptyOutputsCostNothing) {
+  Pool2DOptions pool;
+  pool.padding = Padding::kValid;
+  pool.filter_h = pool.filter_w = 2;
+  pool.stride_h = pool.stride_w = 1;
+  for (OpKind kind : {OpKind::kAveragePool2D, OpKind::kMaxPool2D}) {
+    const Graph g = single_op_graph(kind, pool, activation("in", DType::kFloat32, {1, 4, 2147483647, 0}),
+                                    activation("out", DType::kFloat32, {1, 3, 2147483646, 0}));
+    auto created = Interpreter::create(g, InterpreterOptions{{}, 1, int64_t{1} << 20});
+    ASSERT_TRUE(created.ok()) << created.status().message();
+    EXPECT_EQ((*created)->output_info(0).num_elements(), 0);
+    float unused = 0.f;
+    const Status run = (*created)->invoke(1, {&unused}, {&unused});
+    EXPECT_TRUE(run.ok()) << run.message();
   }
 }
 

@@ -46,7 +46,9 @@ class RobustnessRegression : public ::testing::TestWithParam<RegressionTarget> {
 
 TEST_P(RobustnessRegression, KeptInputsAreHandled) {
   const std::vector<fs::path> files = inputs_of(GetParam().name);
-  ASSERT_FALSE(files.empty()) << "no regression inputs for " << GetParam().name;
+  // A target whose fuzzing has found nothing yet keeps no inputs (git does
+  // not keep empty directories); there is nothing to replay for it.
+  if (files.empty()) GTEST_SKIP() << "no kept inputs for " << GetParam().name;
   for (const fs::path& file : files) {
     const std::vector<uint8_t> bytes = test_support::read_bytes(file.string());
     const Status status = GetParam().body(bytes.data(), bytes.size());

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "quantlab/compress/factorize.h"
+#include "quantlab/compress/prune.h"
 #include "quantlab/core/file_io.h"
 #include "quantlab/data/dataset.h"
 #include "quantlab/ir/analysis.h"
@@ -146,8 +147,9 @@ Status run_factorize(const FactorizeArgs& args) {
                   static_cast<long long>(l.weights_after), l.relative_error);
       row.relative_error = std::max(row.relative_error, l.relative_error);
     }
-    QL_ASSIGN_OR_RETURN(const train::TrainSummary tuned, train::train_graph(&graph, data.train, data.val, nullptr,
-                                                                            tuning));
+    // A pruned model stays pruned: its zeros are held through fine-tuning.
+    QL_ASSIGN_OR_RETURN(const train::TrainSummary tuned,
+                        compress::fine_tune_keeping_zeros(&graph, data.train, data.val, nullptr, tuning));
     QL_ASSIGN_OR_RETURN(const train::EvalStats after, train::evaluate_graph(graph, eval_data));
     const ModelSummary s = summarize(graph);
     row.parameters = s.parameter_count;

@@ -12,14 +12,15 @@
 // largest output difference is printed to show they compute the same thing.
 // Each measurement alternates quantlab and torch batches so that machine load
 // affects both alike, and reports the median batch time.
-#include <torch/torch.h>
-
 #include <dlfcn.h>
+#include <torch/torch.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <limits>
@@ -62,12 +63,18 @@ torch::Tensor constant(const Graph& g, int32_t t) {
 
 torch::Tensor activate(torch::Tensor x, Activation a) {
   switch (a) {
-    case Activation::kNone: return x;
-    case Activation::kRelu: return torch::relu(x);
-    case Activation::kRelu6: return torch::clamp(x, 0, 6);
-    case Activation::kReluN1To1: return torch::clamp(x, -1, 1);
-    case Activation::kTanh: return torch::tanh(x);
-    case Activation::kSignBit: break;
+    case Activation::kNone:
+      return x;
+    case Activation::kRelu:
+      return torch::relu(x);
+    case Activation::kRelu6:
+      return torch::clamp(x, 0, 6);
+    case Activation::kReluN1To1:
+      return torch::clamp(x, -1, 1);
+    case Activation::kTanh:
+      return torch::tanh(x);
+    case Activation::kSignBit:
+      break;
   }
   return x;
 }
@@ -127,13 +134,15 @@ Result<TorchNetwork> build_torch_network(const Graph& g) {
         Activation act;
         if (depthwise) {
           const auto& o = op.opts<DepthwiseConv2DOptions>();
-          padding = o.padding, sh = o.stride_h, sw = o.stride_w, dh = o.dilation_h, dw = o.dilation_w, act = o.activation;
+          padding = o.padding, sh = o.stride_h, sw = o.stride_w, dh = o.dilation_h, dw = o.dilation_w,
+          act = o.activation;
         } else {
           const auto& o = op.opts<Conv2DOptions>();
-          padding = o.padding, sh = o.stride_h, sw = o.stride_w, dh = o.dilation_h, dw = o.dilation_w, act = o.activation;
+          padding = o.padding, sh = o.stride_h, sw = o.stride_w, dh = o.dilation_h, dw = o.dilation_w,
+          act = o.activation;
         }
-        const TorchWindow win = window(padding, in_shape, static_cast<int>(w.size(2)), static_cast<int>(w.size(3)), sh,
-                                       sw, dh, dw);
+        const TorchWindow win =
+            window(padding, in_shape, static_cast<int>(w.size(2)), static_cast<int>(w.size(3)), sh, sw, dh, dw);
         const int64_t groups = depthwise ? in_shape[3] : 1;
         net.ops.push_back([=](std::map<int32_t, Value>& v) {
           torch::Tensor x = v.at(in).tensor;
@@ -145,8 +154,7 @@ Result<TorchNetwork> build_torch_network(const Graph& g) {
       case OpKind::kMaxPool2D:
       case OpKind::kAveragePool2D: {
         const auto& o = op.opts<Pool2DOptions>();
-        const TorchWindow win =
-            window(o.padding, in_shape, o.filter_h, o.filter_w, o.stride_h, o.stride_w, 1, 1);
+        const TorchWindow win = window(o.padding, in_shape, o.filter_h, o.filter_w, o.stride_h, o.stride_w, 1, 1);
         const bool max = op.kind == OpKind::kMaxPool2D;
         if (!max && !win.explicit_pad.empty())
           return unsupported("the comparison cannot express an unevenly padded AVERAGE_POOL_2D");
@@ -200,8 +208,8 @@ Result<TorchNetwork> build_torch_network(const Graph& g) {
             }
             weights = it->second;
           }
-          torch::Tensor rows = x.nchw ? x.tensor.permute({0, 2, 3, 1}).reshape({-1, w.size(1)})
-                                      : x.tensor.reshape({-1, w.size(1)});
+          torch::Tensor rows =
+              x.nchw ? x.tensor.permute({0, 2, 3, 1}).reshape({-1, w.size(1)}) : x.tensor.reshape({-1, w.size(1)});
           v[out] = {activate(torch::linear(rows, weights, b), o.activation), false, {}};
         });
         break;
@@ -215,7 +223,9 @@ Result<TorchNetwork> build_torch_network(const Graph& g) {
         break;
       }
       case OpKind::kLogistic:
-        net.ops.push_back([=](std::map<int32_t, Value>& v) { v[out] = {torch::sigmoid(v.at(in).tensor), v.at(in).nchw, {}}; });
+        net.ops.push_back([=](std::map<int32_t, Value>& v) {
+          v[out] = {torch::sigmoid(v.at(in).tensor), v.at(in).nchw, {}};
+        });
         break;
       case OpKind::kAdd: {
         const int32_t in2 = op.inputs[1];
@@ -326,8 +336,8 @@ Status compare(const std::string& name, const Graph& graph, const Options& optio
     max_value = std::max(max_value, static_cast<double>(std::fabs(t[i])));
   }
   const double ql = n / median(ql_times), tr = n / median(torch_times);
-  std::printf("| %s | %lld | %d | %.0f | %.0f | %.2f | %.1e (of max %.2g) |\n", name.c_str(),
-              static_cast<long long>(n), options.threads, ql, tr, ql / tr, max_diff, max_value);
+  std::printf("| %s | %lld | %d | %.0f | %.0f | %.2f | %.1e (of max %.2g) |\n", name.c_str(), static_cast<long long>(n),
+              options.threads, ql, tr, ql / tr, max_diff, max_value);
   return Status::Ok();
 }
 
@@ -336,9 +346,13 @@ int run(const Options& options) {
   // The BLAS behind torch::linear keeps its own thread count.
   using SetThreads = void (*)(int);
   if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(options.threads);
-  std::printf("quantlab kernels: optimized (%s); libtorch %s, %d intra-op threads\n\n",
-              simd_level_name(best_simd_level()), TORCH_VERSION, torch::get_num_threads());
-  std::printf("| network | batch | threads | quantlab samples/s | libtorch samples/s | quantlab / libtorch | max |output diff| |\n");
+  const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
+  std::printf("quantlab kernels: optimized (%s); libtorch %s, %d intra-op threads, OMP_WAIT_POLICY=%s\n\n",
+              simd_level_name(best_simd_level()), TORCH_VERSION, torch::get_num_threads(),
+              wait_policy != nullptr ? wait_policy : "(default)");
+  std::printf(
+      "| network | batch | threads | quantlab samples/s | libtorch samples/s | quantlab / libtorch | max |output diff| "
+      "|\n");
   std::printf("|---|---:|---:|---:|---:|---:|---|\n");
   int failures = 0;
   for (const std::string& path : options.models) {
@@ -359,15 +373,30 @@ int run(const Options& options) {
 }  // namespace quantlab
 
 int main(int argc, char** argv) {
+  // libtorch's OpenMP threads spin while they wait for work by default,
+  // which on a machine busy with other processes steals the time slices its
+  // own threads need (2-thread throughput dropped 10-20x in our runs).
+  // quantlab's pool sleeps on a condition variable; give OpenMP the same
+  // passive policy unless the caller chose one. libgomp reads the variable
+  // when it is loaded, before main, hence the re-exec.
+  if (std::getenv("OMP_WAIT_POLICY") == nullptr) {
+    setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    execv("/proc/self/exe", argv);  // returns only on failure: carry on with the default policy
+  }
   quantlab::Options options;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--model") options.models.push_back(next());
-    else if (a == "--arch") options.archs.push_back(next());
-    else if (a == "--batch") options.batch = std::max(1, std::atoi(next().c_str()));
-    else if (a == "--threads") options.threads = std::max(1, std::atoi(next().c_str()));
-    else if (a == "--seconds") options.seconds = std::atof(next().c_str());
+    if (a == "--model")
+      options.models.push_back(next());
+    else if (a == "--arch")
+      options.archs.push_back(next());
+    else if (a == "--batch")
+      options.batch = std::max(1, std::atoi(next().c_str()));
+    else if (a == "--threads")
+      options.threads = std::max(1, std::atoi(next().c_str()));
+    else if (a == "--seconds")
+      options.seconds = std::atof(next().c_str());
     else {
       std::fprintf(stderr, "usage: %s [--model M.tflite]... [--arch NAME]... [--batch N] [--threads T] [--seconds S]\n",
                    argv[0]);

@@ -5,10 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <filesystem>
 #include <map>
 #include <memory>
-#include <numeric>
 
 #include "quantlab/train/bridge.h"
 
@@ -109,6 +107,17 @@ class MaskHooks : public train::BridgeHooks {
       ++next;
     }
     apply(module);
+  }
+
+  // Masks exactly the values that are zero now (an already pruned model).
+  void keep_zeros(train::GraphModule& module) {
+    masks_.clear();
+    for (const PrunableWeight& w : weights_) {
+      const torch::Tensor p = module.parameter_for(w.tensor);
+      if (!p.defined()) continue;
+      const torch::Tensor nonzero = (p.detach() != 0).to(torch::kFloat32);
+      if (nonzero.sum().item<double>() < static_cast<double>(p.numel())) masks_[w.tensor] = nonzero;
+    }
   }
 
   void apply(train::GraphModule& module) {
@@ -235,6 +244,18 @@ Result<PruneSummary> prune_graph(Graph* graph, const Dataset& train_data, const 
   QL_ASSIGN_OR_RETURN(summary.fine_tune, train::train_graph(graph, train_data, val, test, hold));
   summary.sparsity = measure_sparsity(*graph);
   return summary;
+}
+
+Result<train::TrainSummary> fine_tune_keeping_zeros(Graph* graph, const Dataset& train_data, const Dataset& val,
+                                                    const Dataset* test, const train::TrainOptions& options) {
+  auto hooks = std::make_shared<MaskHooks>(prunable_weights(*graph), PruneScope::kLayer);
+  train::TrainOptions tuning = options;
+  tuning.on_start = [&](train::GraphModule& module) {
+    module.set_hooks(hooks);
+    hooks->keep_zeros(module);
+  };
+  tuning.after_step = [&](train::GraphModule& module, int64_t) { hooks->apply(module); };
+  return train::train_graph(graph, train_data, val, test, tuning);
 }
 
 Result<int64_t> deflate_size(const std::vector<uint8_t>& bytes) {

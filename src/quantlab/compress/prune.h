@@ -93,6 +93,11 @@ struct PruneSummary {
 Result<PruneSummary> prune_graph(Graph* graph, const Dataset& train_data, const Dataset& val, const Dataset* test,
                                  const PruneOptions& options);
 
+// Fine-tunes `graph` like train_graph while every conv or dense weight that
+// is exactly zero now stays zero (pruned models through later passes).
+Result<train::TrainSummary> fine_tune_keeping_zeros(Graph* graph, const Dataset& train_data, const Dataset& val,
+                                                    const Dataset* test, const train::TrainOptions& options);
+
 // Size of `bytes` after deflate at the default level, as a zip entry
 // stores it.
 Result<int64_t> deflate_size(const std::vector<uint8_t>& bytes);

@@ -185,6 +185,42 @@ TEST(PruneFineTune, MasksHoldThroughFineTuningAndTheFileKeepsTheZeros) {
               1.5 / static_cast<double>(n));
 }
 
+TEST(PruneFineTune, FineTuningKeepsExistingZeros) {
+  train::configure_threads(1);
+  synth::HarOptions o;
+  o.seed = 22;
+  o.num_windows = 200;
+  const DatasetSplits data = *synth::generate_har(o);
+  zoo::ModelRequest request;
+  request.arch = "smartwatch-lean";
+  request.input_shape = {100, 6, 1};
+  request.num_outputs = 6;
+  request.head = zoo::Head::kSoftmax;
+  auto model = zoo::build_model(request);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  Graph g = model->graph;
+  ASSERT_TRUE(prune_by_magnitude(&g, 0.5, PruneScope::kGlobal).ok());
+  std::vector<std::vector<float>> before;
+  for (const PrunableWeight& w : prunable_weights(g)) before.push_back(floats_of(g, w.tensor));
+  train::TrainOptions options;
+  options.epochs = 1;
+  options.batch_size = 32;
+  ASSERT_TRUE(fine_tune_keeping_zeros(&g, data.train, data.val, nullptr, options).ok());
+  const std::vector<PrunableWeight> weights = prunable_weights(g);
+  ASSERT_EQ(weights.size(), before.size());
+  int64_t changed = 0;
+  for (size_t w = 0; w < weights.size(); ++w) {
+    const std::vector<float> after = floats_of(g, weights[w].tensor);
+    for (size_t i = 0; i < after.size(); ++i) {
+      if (before[w][i] == 0.0f) {
+        EXPECT_EQ(after[i], 0.0f) << w << " " << i;
+      }
+      changed += after[i] != before[w][i] ? 1 : 0;
+    }
+  }
+  EXPECT_GT(changed, 0);  // the other weights did train
+}
+
 // zlib's deflate of the same bytes from Python, minus the 2-byte header and
 // 4-byte Adler-32 trailer of the zlib stream (a zip entry stores raw
 // deflate). libzip compresses at zlib's highest level unless told otherwise.

@@ -64,14 +64,15 @@ Status parse_split_fractions(const std::string& text, SplitOptions* options) {
 
 Result<DatasetSplits> prepare_import(Dataset all, const ImportOptions& options) {
   QL_RETURN_IF_ERROR(validate_dataset(all));
+  // Normalizing twice would leave a record that describes only the second step.
+  if (options.normalize && all.normalization)
+    return invalid_argument("--normalize: the data is already normalized (it carries norm_mean and norm_std)");
   if (!options.sample_shape.empty()) {
     const Status reshaped = reshape_samples(&all, options.sample_shape);
     if (!reshaped.ok())
       return reshaped.with_context("--shape " + shape_to_string(options.sample_shape) + " for samples of " +
                                    shape_to_string(all.sample_shape()));
   }
-  // Statistics on the data as it is read would misdescribe the imported x.
-  all.normalization.reset();
   QL_ASSIGN_OR_RETURN(DatasetSplits splits, split_dataset(all, options.split));
   if (!options.normalize) return splits;
   if (splits.train.size() == 0) return invalid_argument("--normalize needs a non-empty train split");

@@ -38,8 +38,12 @@ struct ImportOptions {
 // statistics are computed on the train split only, so no information from
 // validation or test samples leaks into the model-ready data, and the same
 // statistics are applied to, and recorded in, all three splits.
+// Data that already carries normalization stats (an imported .npz) keeps
+// them as its record unless the reshape changes the channel axis, and
+// refuses a second normalization.
 // Errors: a shape whose element count differs from the samples', invalid
-// fractions, a train split too small to compute statistics from.
+// fractions, an empty train split or already-normalized data with
+// `normalize`.
 Result<DatasetSplits> prepare_import(Dataset all, const ImportOptions& options);
 
 // Writes DIR/train.npz, DIR/val.npz and DIR/test.npz (creating DIR) and a

@@ -188,9 +188,16 @@ Status Interpreter::run_sample(Worker& w, int64_t sample, const std::vector<cons
   for (int32_t oi : order_) {
     const PreparedOp& p = ops_[oi];
     void* scratch = p.scratch_offset >= 0 ? w.arena.get() + p.scratch_offset : nullptr;
-    EvalContext ctx{graph_.ops[oi], p.data.get(), tensors_, w.buffers.data(), scratch};
-    Status s = p.kernel->eval(ctx);
-    if (!s.ok()) return s.with_context(describe_op(graph_, oi));
+    // An op whose outputs hold no elements has nothing to compute. Kernels
+    // loop over batches and window positions before channels, so a file
+    // declaring [1, 4, 50000000, 0] would otherwise cost time for nothing.
+    bool has_output_elements = false;
+    for (int32_t t : graph_.ops[oi].outputs) has_output_elements |= tensors_[t].num_elements() > 0;
+    if (has_output_elements) {
+      EvalContext ctx{graph_.ops[oi], p.data.get(), tensors_, w.buffers.data(), scratch};
+      Status s = p.kernel->eval(ctx);
+      if (!s.ok()) return s.with_context(describe_op(graph_, oi));
+    }
     if (observer) {
       std::vector<TensorView> views;
       for (int32_t t : graph_.ops[oi].outputs) views.push_back({t, &tensors_[t], w.buffers[t]});

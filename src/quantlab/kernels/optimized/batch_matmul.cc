@@ -68,7 +68,8 @@ OptimizedBatchMatMulInt8::OptimizedBatchMatMulInt8(const BatchMatMulInt8Params& 
   const BatchMatMulShape& s = params_.shape;
   padded_depth_ = int8_padded_depth(s.k);
   packed_bytes_ = int8_packed_bytes(s.n, s.k);
-  multipliers_.assign(s.n, params.multiplier);
+  const std::vector<QuantizedMultiplier> multipliers(s.n, params.multiplier);
+  requantizer_ = Int8Requantizer(multipliers.data(), s.n, params.rounding, params.output_zero_point, -128, 127);
   rhs_is_constant_ = constant_rhs != nullptr;
   if (rhs_is_constant_) {
     packed_ = AlignedBuffer<int8_t>(static_cast<size_t>(packed_bytes_ * rhs_batches()));
@@ -122,9 +123,7 @@ void OptimizedBatchMatMulInt8::run(const int8_t* lhs, const int8_t* rhs, int8_t*
   const int32_t* column_offsets = rhs_per_run ? ws.column_offsets : column_offsets_.data();
 
   Int8OutputStage stage;
-  stage.multipliers = multipliers_.data();
-  stage.output_zero_point = params_.output_zero_point;
-  stage.rounding = params_.rounding;
+  stage.requantizer = &requantizer_;
   const int64_t zr = params_.rhs_zero_point;
   const int64_t batches = batch_count(s.out_batch, s.batch_rank);
   for (int64_t b = 0; b < batches; ++b) {
@@ -235,8 +234,7 @@ Status prepare(PrepareContext& ctx) {
   const SimdLevel level = best_simd_level();
   const BatchMatMulShape s = matmul_shape(ctx);
   if (lhs.dtype == DType::kFloat32 && rhs.dtype == DType::kFloat32 && output.dtype == DType::kFloat32) {
-    data->real =
-        std::make_unique<OptimizedBatchMatMulFloat>(s, reinterpret_cast<const float*>(rhs.constant), level);
+    data->real = std::make_unique<OptimizedBatchMatMulFloat>(s, reinterpret_cast<const float*>(rhs.constant), level);
     ctx.scratch_bytes = std::max(ctx.scratch_bytes, data->real->scratch_bytes());
   } else if (lhs.dtype == DType::kInt8 && rhs.dtype == DType::kInt8 && output.dtype == DType::kInt8) {
     BatchMatMulInt8Params p;

@@ -40,7 +40,7 @@ class OptimizedBatchMatMulInt8 {
   int64_t packed_bytes_ = 0;  // per rhs batch
   AlignedBuffer<int8_t> packed_;
   std::vector<int32_t> column_sums_, column_offsets_;  // [rhs batches][n]
-  std::vector<QuantizedMultiplier> multipliers_;       // the one multiplier, per column
+  Int8Requantizer requantizer_;                        // the one multiplier for every column
 };
 
 class OptimizedBatchMatMulFloat {

@@ -73,9 +73,9 @@ TEST(OptimizedBatchMatMul, Int8MatchesReferenceBitForBit) {
           testing::Scratch scratch(bmm.scratch_bytes());
           testing::Guarded<int8_t> optimized(out_size);
           bmm.run(lhs.data(), rhs.data(), optimized.get(), scratch.get());
-          const std::string what = describe(s) + ", " + testing::level_label(level) + ", " +
-                                   rounding_name(rounding) + " rounding, zero points " +
-                                   std::to_string(p.lhs_zero_point) + "/" + std::to_string(p.rhs_zero_point) +
+          const std::string what = describe(s) + ", " + testing::level_label(level) + ", " + rounding_name(rounding) +
+                                   " rounding, zero points " + std::to_string(p.lhs_zero_point) + "/" +
+                                   std::to_string(p.rhs_zero_point) +
                                    (constant_rhs ? ", constant rhs" : ", rhs packed per run");
           testing::expect_identical(optimized.values(), reference.values(), what);
           EXPECT_TRUE(optimized.guard_intact()) << what << ": wrote past the output";

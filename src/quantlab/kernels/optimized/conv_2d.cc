@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <tuple>
 
 #include "quantlab/kernels/optimized/kernels.h"
 #include "quantlab/kernels/optimized/reference_fallback.h"
@@ -32,10 +33,11 @@ template <typename In, typename Out, typename Convert>
 void im2col(const Conv2DGeometry& g, const In* input, int first, int count, Out pad, Convert convert, Out* rows,
             int64_t row_stride) {
   const int run = g.filter_w * g.in_c;  // one filter row's taps
-  for (int i = 0; i < count; ++i) {
-    const int p = first + i;
-    const int y0 = (p / g.out_w) * g.stride_h - g.pad_top;
-    const int x0 = (p % g.out_w) * g.stride_w - g.pad_left;
+  int out_y = first / g.out_w, out_x = first % g.out_w;
+  for (int i = 0; i < count; ++i, ++out_x) {
+    if (out_x == g.out_w) out_x = 0, ++out_y;
+    const int y0 = out_y * g.stride_h - g.pad_top;
+    const int x0 = out_x * g.stride_w - g.pad_left;
     Out* row = rows + i * row_stride;
     for (int fy = 0; fy < g.filter_h; ++fy) {
       Out* dst = row + fy * run;
@@ -83,21 +85,15 @@ OptimizedConv2DInt8::OptimizedConv2DInt8(const Conv2DInt8Params& params, const i
   // correction is at most 255 * 128 * depth, within the int32 bound prepare checked.
   const int64_t shifted_zero_point = params.input_zero_point + 128;
   for (int32_t s : column_sums_) column_offsets_.push_back(static_cast<int32_t>(-shifted_zero_point * s));
-  multipliers_.assign(params.channel_multipliers, params.channel_multipliers + g_.out_c);
-  stage_.column_offsets = column_offsets_.data();
-  stage_.multipliers = multipliers_.data();
-  stage_.output_zero_point = params.output_zero_point;
-  stage_.act_min = params.act_min;
-  stage_.act_max = params.act_max;
-  stage_.rounding = params.rounding;
+  requantizer_ = Int8Requantizer(params.channel_multipliers, g_.out_c, params.rounding, params.output_zero_point,
+                                 params.act_min, params.act_max);
 }
 
 int64_t OptimizedConv2DInt8::scratch_bytes() const { return static_cast<int64_t>(chunk_rows_) * padded_depth_; }
 
 void OptimizedConv2DInt8::run(const int8_t* input, const int32_t* bias, int8_t* output, void* scratch) const {
   auto* a = static_cast<uint8_t*>(scratch);
-  Int8OutputStage stage = stage_;
-  stage.column_bias = bias;
+  const Int8OutputStage stage{column_offsets_.data(), bias, &requantizer_};
   const Int8PackedColumns b{g_.out_c, depth_, packed_.data(), column_sums_.data()};
   const uint8_t pad = to_unsigned(input_zero_point_);
   const int positions = output_positions(g_);
@@ -116,8 +112,8 @@ void OptimizedConv2DInt8::run(const int8_t* input, const int32_t* bias, int8_t* 
   }
 }
 
-OptimizedConv2DFloat::OptimizedConv2DFloat(const Conv2DGeometry& g, const float* filter, float act_min,
-                                           float act_max, SimdLevel level)
+OptimizedConv2DFloat::OptimizedConv2DFloat(const Conv2DGeometry& g, const float* filter, float act_min, float act_max,
+                                           SimdLevel level)
     : g_(g), level_(level), act_min_(act_min), act_max_(act_max) {
   depth_ = g_.filter_h * g_.filter_w * g_.in_c;
   chunk_rows_ = chunk_rows_for(g_, static_cast<int64_t>(depth_) * 4);

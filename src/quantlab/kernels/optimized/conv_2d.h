@@ -38,8 +38,7 @@ class OptimizedConv2DInt8 {
   int8_t input_zero_point_ = 0;
   AlignedBuffer<int8_t> packed_;
   std::vector<int32_t> column_sums_, column_offsets_;
-  std::vector<QuantizedMultiplier> multipliers_;
-  Int8OutputStage stage_;
+  Int8Requantizer requantizer_;
 };
 
 class OptimizedConv2DFloat {

@@ -11,6 +11,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "quantlab/kernels/optimized/test_support.h"
@@ -119,8 +120,8 @@ TEST(OptimizedConv2D, FloatMatchesReferenceWithinRounding) {
       for (float& x : v) x = std::fabs(x);
       return v;
     };
-    conv_2d_float(g, abs_of(input).data(), abs_of(filter).data(), with_bias ? abs_of(bias).data() : nullptr, -inf,
-                  inf, magnitude.get());
+    conv_2d_float(g, abs_of(input).data(), abs_of(filter).data(), with_bias ? abs_of(bias).data() : nullptr, -inf, inf,
+                  magnitude.get());
     for (SimdLevel level : supported_simd_levels()) {
       const OptimizedConv2DFloat conv(g, filter.data(), lo, hi, level);
       testing::Scratch scratch(conv.scratch_bytes());

@@ -51,6 +51,43 @@ AlignedBuffer<T> widen_filter(const Conv2DGeometry& g, const W* filter) {
   return weights;
 }
 
+// For fewer than 16 channels at stride 1: how many adjacent output
+// positions share a vector (0 when the layout does not allow it). Their
+// inputs, channels of adjacent input positions, lie side by side.
+int positions_per_vector(const Conv2DGeometry& g) {
+  return g.stride_w == 1 && g.out_c < kChannelBlock && kChannelBlock % g.out_c == 0 ? kChannelBlock / g.out_c : 0;
+}
+
+// [taps][16]: each tap's weights repeated for positions_per_vector positions.
+template <typename T, typename W>
+AlignedBuffer<T> tile_filter(const Conv2DGeometry& g, const W* filter) {
+  const int taps = g.filter_h * g.filter_w;
+  AlignedBuffer<T> tiled(static_cast<size_t>(taps) * kChannelBlock);
+  for (int t = 0; t < taps; ++t)
+    for (int l = 0; l < kChannelBlock; ++l)
+      tiled.data()[t * kChannelBlock + l] = static_cast<T>(filter[t * g.out_c + l % g.out_c]);
+  return tiled;
+}
+
+// The output columns whose filter taps all lie inside the input, [first, last).
+std::pair<int, int> interior_columns(const std::vector<TapRange>& columns, int filter_w) {
+  int first = static_cast<int>(columns.size()), last = 0;
+  for (int x = 0; x < static_cast<int>(columns.size()); ++x)
+    if (columns[x].first == 0 && columns[x].last == filter_w) first = std::min(first, x), last = x + 1;
+  return {first, std::max(first, last)};
+}
+
+// A depthwise filter [1, fh, fw, out_c] as the OHWI filter of a convolution
+// over one input channel: [out_c, fh, fw, 1].
+template <typename T>
+std::vector<T> as_convolution_filter(const Conv2DGeometry& g, const T* filter) {
+  const int taps = g.filter_h * g.filter_w;
+  std::vector<T> ohwi(static_cast<size_t>(taps) * g.out_c);
+  for (int t = 0; t < taps; ++t)
+    for (int c = 0; c < g.out_c; ++c) ohwi[static_cast<size_t>(c) * taps + t] = filter[t * g.out_c + c];
+  return ohwi;
+}
+
 // With a depth multiplier m, output channel c reads input channel c / m:
 // copy each input value m times so channels line up one to one.
 template <typename T>
@@ -68,11 +105,19 @@ void expand_channels(const Conv2DGeometry& g, const T* input, T* expanded) {
 template <typename T, typename W, typename Out>
 struct RowArgs {
   const Conv2DGeometry* g;
-  const T* input;            // one batch entry, channels = out_c
-  const TapRange* row;       // the output row's filter rows
-  const TapRange* columns;   // per output column
-  const W* weights;          // [taps][padded channels]
-  Out* out;                  // out_w x out_c
+  const T* input;           // one batch entry, channels = out_c
+  const TapRange* row;      // the output row's filter rows
+  const TapRange* columns;  // per output column
+  const W* weights;         // [taps][padded channels]
+  Out* out;                 // out_w x out_c
+  // Several positions per vector (AVX-512 only): positions per vector,
+  // [taps][16] repeated weights, and the interior columns where it applies.
+  int positions = 0;
+  const W* tiled_weights = nullptr;
+  int interior_first = 0, interior_last = 0;
+
+  // Whether positions [x, x + positions) can share one vector.
+  bool packs(int x) const { return positions > 0 && x >= interior_first && x + positions <= interior_last; }
 };
 
 const int8_t* input_at(const Conv2DGeometry& g, const int8_t* input, int y, int x) {
@@ -82,11 +127,33 @@ const float* input_at(const Conv2DGeometry& g, const float* input, int y, int x)
   return input + (static_cast<int64_t>(y) * g.in_w + x) * g.out_c;
 }
 
+// Filters with at most this many taps have each position's taps listed
+// once (input and weight addresses) before its channel blocks run.
+constexpr int kMaxListedTaps = 64;
+
+// Lists the in-bounds taps of the output position whose column is `col` in
+// the row `r`: how many, or -1 when there are too many to list.
+template <typename Row, typename T, typename W>
+int list_taps(const Row& r, const TapRange& col, const T** inputs, const W** weights) {
+  const Conv2DGeometry& g = *r.g;
+  const int taps = (r.row->last - r.row->first) * (col.last - col.first);
+  if (taps > kMaxListedTaps) return -1;
+  const int stride = padded(g.out_c);
+  int n = 0;
+  for (int fy = r.row->first; fy < r.row->last; ++fy)
+    for (int fx = col.first; fx < col.last; ++fx, ++n) {
+      inputs[n] = input_at(g, r.input, r.row->origin + fy * g.dilation_h, col.origin + fx * g.dilation_w);
+      weights[n] = r.weights + (fy * g.filter_w + fx) * stride;
+    }
+  return n;
+}
+
 // --- int8: acc[x][c] = bias[c] + sum over taps of w[tap][c] * (input - zero_point).
 // Each product fits in int32 (|255 * 128|); prepare bounded the sum.
 
 struct Int8Row : RowArgs<int8_t, int32_t, int32_t> {
-  const int32_t* bias;  // [out_c] or null
+  const int32_t* bias;        // [out_c] or null
+  const int32_t* tiled_bias;  // [16]: bias repeated like tiled_weights
   int32_t zero_point;
 };
 
@@ -115,8 +182,8 @@ __attribute__((target("avx2,fma"))) void int8_row_avx2(const Int8Row& r) {
     const TapRange& col = r.columns[x];
     int c = 0;
     for (; c + 8 <= g.out_c; c += 8) {
-      __m256i sum = r.bias != nullptr ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r.bias + c))
-                                      : _mm256_setzero_si256();
+      __m256i sum =
+          r.bias != nullptr ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r.bias + c)) : _mm256_setzero_si256();
       for (int fy = r.row->first; fy < r.row->last; ++fy)
         for (int fx = col.first; fx < col.last; ++fx) {
           const int8_t* in = input_at(g, r.input, r.row->origin + fy * g.dilation_h, col.origin + fx * g.dilation_w);
@@ -143,22 +210,51 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void int8_row_av
   const Conv2DGeometry& g = *r.g;
   const int stride = padded(g.out_c);
   const __m512i zp = _mm512_set1_epi32(r.zero_point);
-  for (int x = 0; x < g.out_w; ++x) {
+  for (int x = 0; x < g.out_w;) {
     int32_t* acc = r.out + x * g.out_c;
     const TapRange& col = r.columns[x];
+    if (r.packs(x)) {
+      __m512i sum = _mm512_loadu_si512(r.tiled_bias);
+      for (int fy = r.row->first; fy < r.row->last; ++fy) {
+        const int8_t* in = input_at(g, r.input, r.row->origin + fy * g.dilation_h, col.origin);
+        const int32_t* w = r.tiled_weights + fy * g.filter_w * kChannelBlock;
+        for (int fx = 0; fx < g.filter_w; ++fx) {
+          const __m512i v =
+              _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + fx * g.dilation_w * g.out_c)));
+          sum = _mm512_add_epi32(
+              sum, _mm512_mullo_epi32(_mm512_sub_epi32(v, zp), _mm512_loadu_si512(w + fx * kChannelBlock)));
+        }
+      }
+      _mm512_storeu_si512(acc, sum);
+      x += r.positions;
+      continue;
+    }
+    // The position's taps, listed once for all its channel blocks.
+    const int8_t* tap_inputs[kMaxListedTaps];
+    const int32_t* tap_weights[kMaxListedTaps];
+    const int taps = list_taps(r, col, tap_inputs, tap_weights);
     for (int c = 0; c < g.out_c; c += kChannelBlock) {
       // Masked loads and stores never touch values past the last channel.
       const __mmask16 mask = static_cast<__mmask16>((1u << std::min(kChannelBlock, g.out_c - c)) - 1u);
       __m512i sum = r.bias != nullptr ? _mm512_maskz_loadu_epi32(mask, r.bias + c) : _mm512_setzero_si512();
-      for (int fy = r.row->first; fy < r.row->last; ++fy)
-        for (int fx = col.first; fx < col.last; ++fx) {
-          const int8_t* in = input_at(g, r.input, r.row->origin + fy * g.dilation_h, col.origin + fx * g.dilation_w);
-          const __m512i v = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mask, in + c));
-          const __m512i wt = _mm512_loadu_si512(r.weights + (fy * g.filter_w + fx) * stride + c);
-          sum = _mm512_add_epi32(sum, _mm512_mullo_epi32(_mm512_sub_epi32(v, zp), wt));
+      if (taps >= 0) {
+        for (int t = 0; t < taps; ++t) {
+          const __m512i v = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mask, tap_inputs[t] + c));
+          sum = _mm512_add_epi32(sum,
+                                 _mm512_mullo_epi32(_mm512_sub_epi32(v, zp), _mm512_loadu_si512(tap_weights[t] + c)));
         }
+      } else {
+        for (int fy = r.row->first; fy < r.row->last; ++fy)
+          for (int fx = col.first; fx < col.last; ++fx) {
+            const int8_t* in = input_at(g, r.input, r.row->origin + fy * g.dilation_h, col.origin + fx * g.dilation_w);
+            const __m512i v = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mask, in + c));
+            const __m512i wt = _mm512_loadu_si512(r.weights + (fy * g.filter_w + fx) * stride + c);
+            sum = _mm512_add_epi32(sum, _mm512_mullo_epi32(_mm512_sub_epi32(v, zp), wt));
+          }
+      }
       _mm512_mask_storeu_epi32(acc + c, mask, sum);
     }
+    ++x;
   }
 }
 
@@ -166,9 +262,12 @@ using Int8RowFn = void (*)(const Int8Row&);
 
 Int8RowFn int8_row_for(SimdLevel level) {
   switch (level) {
-    case SimdLevel::kAvx512: return int8_row_avx512;
-    case SimdLevel::kAvx2: return int8_row_avx2;
-    case SimdLevel::kPortable: break;
+    case SimdLevel::kAvx512:
+      return int8_row_avx512;
+    case SimdLevel::kAvx2:
+      return int8_row_avx2;
+    case SimdLevel::kPortable:
+      break;
   }
   return int8_row_portable;
 }
@@ -178,7 +277,8 @@ Int8RowFn int8_row_for(SimdLevel level) {
 // is NaN, so NaN propagates as through the reference's std::min/std::max.
 
 struct FloatRow : RowArgs<float, float, float> {
-  const float* bias;  // [out_c] or null
+  const float* bias;        // [out_c] or null
+  const float* tiled_bias;  // [16]: bias repeated like tiled_weights (zeros without bias)
   float lo, hi;
 };
 
@@ -235,9 +335,23 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void float_row_a
   const Conv2DGeometry& g = *r.g;
   const int stride = padded(g.out_c);
   const __m512 lo = _mm512_set1_ps(r.lo), hi = _mm512_set1_ps(r.hi);
-  for (int x = 0; x < g.out_w; ++x) {
+  for (int x = 0; x < g.out_w;) {
     float* out = r.out + x * g.out_c;
     const TapRange& col = r.columns[x];
+    if (r.packs(x)) {
+      __m512 sum = _mm512_setzero_ps();
+      for (int fy = r.row->first; fy < r.row->last; ++fy) {
+        const float* in = input_at(g, r.input, r.row->origin + fy * g.dilation_h, col.origin);
+        const float* w = r.tiled_weights + fy * g.filter_w * kChannelBlock;
+        for (int fx = 0; fx < g.filter_w; ++fx)
+          sum = _mm512_fmadd_ps(_mm512_loadu_ps(in + fx * g.dilation_w * g.out_c),
+                                _mm512_loadu_ps(w + fx * kChannelBlock), sum);
+      }
+      if (r.bias != nullptr) sum = _mm512_add_ps(sum, _mm512_loadu_ps(r.tiled_bias));
+      _mm512_storeu_ps(out, _mm512_min_ps(hi, _mm512_max_ps(lo, sum)));
+      x += r.positions;
+      continue;
+    }
     for (int c = 0; c < g.out_c; c += kChannelBlock) {
       const __mmask16 mask = static_cast<__mmask16>((1u << std::min(kChannelBlock, g.out_c - c)) - 1u);
       __m512 sum = _mm512_setzero_ps();
@@ -250,6 +364,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void float_row_a
       if (r.bias != nullptr) sum = _mm512_add_ps(sum, _mm512_maskz_loadu_ps(mask, r.bias + c));
       _mm512_mask_storeu_ps(out + c, mask, _mm512_min_ps(hi, _mm512_max_ps(lo, sum)));
     }
+    ++x;
   }
 }
 
@@ -257,9 +372,12 @@ using FloatRowFn = void (*)(const FloatRow&);
 
 FloatRowFn float_row_for(SimdLevel level) {
   switch (level) {
-    case SimdLevel::kAvx512: return float_row_avx512;
-    case SimdLevel::kAvx2: return float_row_avx2;
-    case SimdLevel::kPortable: break;
+    case SimdLevel::kAvx512:
+      return float_row_avx512;
+    case SimdLevel::kAvx2:
+      return float_row_avx2;
+    case SimdLevel::kPortable:
+      break;
   }
   return float_row_portable;
 }
@@ -268,33 +386,52 @@ FloatRowFn float_row_for(SimdLevel level) {
 
 OptimizedDepthwiseConv2DInt8::OptimizedDepthwiseConv2DInt8(const DepthwiseConv2DInt8Params& params,
                                                            const int8_t* filter, SimdLevel level)
-    : g_(params.geometry), level_(level), params_(params) {
+    : g_(params.geometry), level_(level), input_zero_point_(params.input_zero_point) {
+  if (g_.in_c == 1) {
+    Conv2DInt8Params p;
+    p.geometry = g_;
+    p.input_zero_point = params.input_zero_point;
+    p.output_zero_point = params.output_zero_point;
+    p.channel_multipliers = params.channel_multipliers;
+    p.act_min = params.act_min;
+    p.act_max = params.act_max;
+    p.rounding = params.rounding;
+    as_convolution_ = std::make_unique<OptimizedConv2DInt8>(p, as_convolution_filter(g_, filter).data(), level);
+    return;
+  }
   rows_ = tap_ranges(g_.out_h, g_.in_h, g_.filter_h, g_.stride_h, g_.dilation_h, g_.pad_top);
   columns_ = tap_ranges(g_.out_w, g_.in_w, g_.filter_w, g_.stride_w, g_.dilation_w, g_.pad_left);
   weights_ = widen_filter<int32_t>(g_, filter);
-  for (int x = 0; x < g_.out_w; ++x)
-    row_multipliers_.insert(row_multipliers_.end(), params.channel_multipliers, params.channel_multipliers + g_.out_c);
-  params_.channel_multipliers = row_multipliers_.data();
+  if (positions_per_vector(g_) > 0) tiled_weights_ = tile_filter<int32_t>(g_, filter);
+  requantizer_ = Int8Requantizer(params.channel_multipliers, g_.out_c, params.rounding, params.output_zero_point,
+                                 params.act_min, params.act_max);
 }
 
 int64_t OptimizedDepthwiseConv2DInt8::scratch_bytes() const {
+  if (as_convolution_) return as_convolution_->scratch_bytes();
   // One row of int32 accumulators, then the expanded input when multiplying depth.
   return 4 * output_row_size(g_) + (g_.out_c == g_.in_c ? 0 : expanded_size(g_));
 }
 
-void OptimizedDepthwiseConv2DInt8::run(const int8_t* input, const int32_t* bias, int8_t* output,
-                                       void* scratch) const {
+void OptimizedDepthwiseConv2DInt8::run(const int8_t* input, const int32_t* bias, int8_t* output, void* scratch) const {
+  if (as_convolution_) return as_convolution_->run(input, bias, output, scratch);
   auto* acc = static_cast<int32_t*>(scratch);
   auto* expanded = reinterpret_cast<int8_t*>(acc + output_row_size(g_));
   const Int8RowFn sum_row = int8_row_for(level_);
-  const DepthwiseConv2DInt8Params& p = params_;
+  int32_t tiled_bias[kChannelBlock] = {};
+  if (bias != nullptr)
+    for (int l = 0; l < kChannelBlock; ++l) tiled_bias[l] = bias[l % g_.out_c];
   Int8Row row;
   row.g = &g_;
   row.columns = columns_.data();
   row.weights = weights_.data();
   row.out = acc;
+  row.positions = tiled_weights_.size() > 0 ? positions_per_vector(g_) : 0;
+  row.tiled_weights = tiled_weights_.data();
+  std::tie(row.interior_first, row.interior_last) = interior_columns(columns_, g_.filter_w);
   row.bias = bias;
-  row.zero_point = p.input_zero_point;
+  row.tiled_bias = tiled_bias;
+  row.zero_point = input_zero_point_;
   for (int batch = 0; batch < g_.batches; ++batch) {
     row.input = input + batch * input_batch_size(g_);
     if (g_.out_c != g_.in_c) {
@@ -304,8 +441,7 @@ void OptimizedDepthwiseConv2DInt8::run(const int8_t* input, const int32_t* bias,
     for (int y = 0; y < g_.out_h; ++y) {
       row.row = &rows_[y];
       sum_row(row);
-      requantize_to_int8(acc, static_cast<int>(output_row_size(g_)), p.channel_multipliers, p.rounding,
-                         p.output_zero_point, p.act_min, p.act_max, output);
+      requantizer_.requantize(acc, g_.out_w, 0, g_.out_c, output);
       output += output_row_size(g_);
     }
   }
@@ -314,22 +450,37 @@ void OptimizedDepthwiseConv2DInt8::run(const int8_t* input, const int32_t* bias,
 OptimizedDepthwiseConv2DFloat::OptimizedDepthwiseConv2DFloat(const Conv2DGeometry& g, const float* filter,
                                                              float act_min, float act_max, SimdLevel level)
     : g_(g), level_(level), act_min_(act_min), act_max_(act_max) {
+  if (g_.in_c == 1) {
+    as_convolution_ =
+        std::make_unique<OptimizedConv2DFloat>(g_, as_convolution_filter(g_, filter).data(), act_min, act_max, level);
+    return;
+  }
   rows_ = tap_ranges(g_.out_h, g_.in_h, g_.filter_h, g_.stride_h, g_.dilation_h, g_.pad_top);
   columns_ = tap_ranges(g_.out_w, g_.in_w, g_.filter_w, g_.stride_w, g_.dilation_w, g_.pad_left);
   weights_ = widen_filter<float>(g_, filter);
+  if (positions_per_vector(g_) > 0) tiled_weights_ = tile_filter<float>(g_, filter);
 }
 
 int64_t OptimizedDepthwiseConv2DFloat::scratch_bytes() const {
+  if (as_convolution_) return as_convolution_->scratch_bytes();
   return g_.out_c == g_.in_c ? 0 : 4 * expanded_size(g_);
 }
 
 void OptimizedDepthwiseConv2DFloat::run(const float* input, const float* bias, float* output, void* scratch) const {
+  if (as_convolution_) return as_convolution_->run(input, bias, output, scratch);
   const FloatRowFn sum_row = float_row_for(level_);
+  float tiled_bias[kChannelBlock] = {};
+  if (bias != nullptr)
+    for (int l = 0; l < kChannelBlock; ++l) tiled_bias[l] = bias[l % g_.out_c];
   FloatRow row;
   row.g = &g_;
   row.columns = columns_.data();
   row.weights = weights_.data();
+  row.positions = tiled_weights_.size() > 0 ? positions_per_vector(g_) : 0;
+  row.tiled_weights = tiled_weights_.data();
+  std::tie(row.interior_first, row.interior_last) = interior_columns(columns_, g_.filter_w);
   row.bias = bias;
+  row.tiled_bias = tiled_bias;
   row.lo = act_min_;
   row.hi = act_max_;
   for (int batch = 0; batch < g_.batches; ++batch) {

@@ -5,16 +5,25 @@
 // multiplier above 1 first expands the input so that output channel c reads
 // expanded channel c. int8 rows are requantized in one call per row.
 //
+// Two shapes get other treatment. With a single input channel the op is a
+// convolution with out_c one-channel filters and runs as one (a matrix
+// product, no expansion). With fewer than 16 channels at stride 1, a vector
+// holds 16 / channels adjacent output positions, whose inputs lie side by
+// side, instead of leaving most lanes idle.
+//
 // The int8 form reproduces depthwise_conv_2d_int8 bit for bit; the float form
 // agrees with depthwise_conv_2d_float to float rounding.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "quantlab/kernels/depthwise_conv_2d.h"
 #include "quantlab/kernels/optimized/aligned_buffer.h"
+#include "quantlab/kernels/optimized/conv_2d.h"
 #include "quantlab/kernels/optimized/simd_level.h"
+#include "quantlab/numerics/requantize_batch.h"
 
 namespace quantlab {
 
@@ -38,10 +47,12 @@ class OptimizedDepthwiseConv2DInt8 {
  private:
   Conv2DGeometry g_;
   SimdLevel level_;
-  DepthwiseConv2DInt8Params params_;
+  int32_t input_zero_point_ = 0;
   std::vector<TapRange> rows_, columns_;
-  AlignedBuffer<int32_t> weights_;                 // [taps][out_c rounded up to 16], widened once
-  std::vector<QuantizedMultiplier> row_multipliers_;  // the channel multipliers, once per output column
+  AlignedBuffer<int32_t> weights_;        // [taps][out_c rounded up to 16], widened once
+  AlignedBuffer<int32_t> tiled_weights_;  // [taps][16]: each tap's weights repeated, or empty
+  Int8Requantizer requantizer_;
+  std::unique_ptr<OptimizedConv2DInt8> as_convolution_;  // with a single input channel
 };
 
 class OptimizedDepthwiseConv2DFloat {
@@ -60,7 +71,9 @@ class OptimizedDepthwiseConv2DFloat {
   SimdLevel level_;
   float act_min_, act_max_;
   std::vector<TapRange> rows_, columns_;
-  AlignedBuffer<float> weights_;  // [taps][out_c rounded up to 16]
+  AlignedBuffer<float> weights_;                          // [taps][out_c rounded up to 16]
+  AlignedBuffer<float> tiled_weights_;                    // [taps][16]: each tap's weights repeated, or empty
+  std::unique_ptr<OptimizedConv2DFloat> as_convolution_;  // with a single input channel
 };
 
 }  // namespace quantlab

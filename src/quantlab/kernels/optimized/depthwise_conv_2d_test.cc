@@ -1,6 +1,7 @@
 // Optimized DEPTHWISE_CONV_2D against the reference kernel on random
 // geometries: every SIMD level this CPU runs, depth multipliers 1 to 4,
-// channel counts on both sides of the vector width, strides, dilations,
+// channel counts on both sides of the vector width (one input channel, and
+// 2, 4 or 8 channels, which take their own paths), strides, dilations,
 // SAME and VALID padding, zero points, per-channel multipliers, clamps, both
 // rounding styles, with and without bias. int8 must match bit for bit.
 #include "quantlab/kernels/optimized/depthwise_conv_2d.h"
@@ -11,6 +12,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "quantlab/kernels/optimized/test_support.h"
@@ -27,7 +29,9 @@ Conv2DGeometry random_geometry(std::mt19937& rng) {
     g.batches = uniform_int(rng, 1, 2);
     g.in_h = uniform_int(rng, 1, 14);
     g.in_w = uniform_int(rng, 1, 14);
-    g.in_c = uniform_int(rng, 1, 40);
+    // Few channels (including a single one) take their own paths.
+    const int few[] = {1, 2, 4, 8};
+    g.in_c = uniform_int(rng, 0, 3) == 0 ? few[uniform_int(rng, 0, 3)] : uniform_int(rng, 1, 40);
     g.out_c = g.in_c * (uniform_int(rng, 0, 2) == 0 ? uniform_int(rng, 2, 4) : 1);
     g.filter_h = uniform_int(rng, 1, 5);
     g.filter_w = uniform_int(rng, 1, 5);
@@ -105,10 +109,9 @@ TEST(OptimizedDepthwiseConv2D, FloatMatchesReferenceWithinRounding) {
     const bool with_bias = uniform_int(rng, 0, 3) != 0;
     const auto [lo, hi] = testing::random_float_clamp(rng);
     testing::Guarded<float> reference(output_size(g)), magnitude(output_size(g));
-    depthwise_conv_2d_float(g, input.data(), filter.data(), with_bias ? bias.data() : nullptr, lo, hi,
-                            reference.get());
-    depthwise_conv_2d_float(g, abs_of(input).data(), abs_of(filter).data(),
-                            with_bias ? abs_of(bias).data() : nullptr, -inf, inf, magnitude.get());
+    depthwise_conv_2d_float(g, input.data(), filter.data(), with_bias ? bias.data() : nullptr, lo, hi, reference.get());
+    depthwise_conv_2d_float(g, abs_of(input).data(), abs_of(filter).data(), with_bias ? abs_of(bias).data() : nullptr,
+                            -inf, inf, magnitude.get());
     for (SimdLevel level : supported_simd_levels()) {
       const OptimizedDepthwiseConv2DFloat conv(g, filter.data(), lo, hi, level);
       testing::Scratch scratch(conv.scratch_bytes());

@@ -78,9 +78,9 @@ __attribute__((target("avx2,fma"))) void tile_avx2(const float* a, int64_t a_str
 
 template <int kRows, int kPanels>
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))) void tile_avx512(const float* a, int64_t a_stride,
-                                                                                  int depth, const float* b,
-                                                                                  int64_t panel_stride,
-                                                                                  const TileOutput& o) {
+                                                                                 int depth, const float* b,
+                                                                                 int64_t panel_stride,
+                                                                                 const TileOutput& o) {
   __m512 acc[kRows][kPanels];
 #pragma GCC unroll 12
   for (int r = 0; r < kRows; ++r)
@@ -139,9 +139,12 @@ const TileSet kAvx512WideTiles = avx512_tiles<2>(std::make_integer_sequence<int,
 
 const TileSet& tiles_for(SimdLevel level, int columns) {
   switch (level) {
-    case SimdLevel::kAvx512: return columns > kFloatPanelColumns ? kAvx512WideTiles : kAvx512NarrowTiles;
-    case SimdLevel::kAvx2: return kAvx2Tiles;
-    case SimdLevel::kPortable: break;
+    case SimdLevel::kAvx512:
+      return columns > kFloatPanelColumns ? kAvx512WideTiles : kAvx512NarrowTiles;
+    case SimdLevel::kAvx2:
+      return kAvx2Tiles;
+    case SimdLevel::kPortable:
+      break;
   }
   return kPortableTiles;
 }
@@ -159,7 +162,8 @@ void pack_float_columns(const float* src, int columns, int depth, int64_t column
   const int64_t stride = panel_size(depth);
   for (int j = 0; j < columns; ++j) {
     float* panel = packed + (j / kFloatPanelColumns) * stride + j % kFloatPanelColumns;
-    for (int k = 0; k < depth; ++k) panel[static_cast<int64_t>(k) * kFloatPanelColumns] = src[j * column_stride + k * depth_stride];
+    for (int k = 0; k < depth; ++k)
+      panel[static_cast<int64_t>(k) * kFloatPanelColumns] = src[j * column_stride + k * depth_stride];
   }
 }
 

@@ -24,8 +24,8 @@ constexpr int64_t kMaxRowsPerCall = int64_t{1} << 20;
 
 }  // namespace
 
-OptimizedFullyConnectedInt8::OptimizedFullyConnectedInt8(const FullyConnectedInt8Params& params,
-                                                         const int8_t* weights, SimdLevel level)
+OptimizedFullyConnectedInt8::OptimizedFullyConnectedInt8(const FullyConnectedInt8Params& params, const int8_t* weights,
+                                                         SimdLevel level)
     : shape_(params.shape), level_(level) {
   padded_depth_ = int8_padded_depth(shape_.in);
   chunk_rows_ = chunk_rows_for(shape_.rows, padded_depth_);
@@ -35,21 +35,15 @@ OptimizedFullyConnectedInt8::OptimizedFullyConnectedInt8(const FullyConnectedInt
   // sum w * (x - zx) = sum w * (x + 128) - (zx + 128) * sum w (see int8_gemm.h).
   const int64_t shifted_zero_point = params.input_zero_point + 128;
   for (int32_t s : column_sums_) column_offsets_.push_back(static_cast<int32_t>(-shifted_zero_point * s));
-  multipliers_.assign(params.channel_multipliers, params.channel_multipliers + shape_.out);
-  stage_.column_offsets = column_offsets_.data();
-  stage_.multipliers = multipliers_.data();
-  stage_.output_zero_point = params.output_zero_point;
-  stage_.act_min = params.act_min;
-  stage_.act_max = params.act_max;
-  stage_.rounding = params.rounding;
+  requantizer_ = Int8Requantizer(params.channel_multipliers, shape_.out, params.rounding, params.output_zero_point,
+                                 params.act_min, params.act_max);
 }
 
 int64_t OptimizedFullyConnectedInt8::scratch_bytes() const { return static_cast<int64_t>(chunk_rows_) * padded_depth_; }
 
 void OptimizedFullyConnectedInt8::run(const int8_t* input, const int32_t* bias, int8_t* output, void* scratch) const {
   auto* a = static_cast<uint8_t*>(scratch);
-  Int8OutputStage stage = stage_;
-  stage.column_bias = bias;
+  const Int8OutputStage stage{column_offsets_.data(), bias, &requantizer_};
   const Int8PackedColumns b{shape_.out, shape_.in, packed_.data(), column_sums_.data()};
   for (int64_t first = 0; first < shape_.rows; first += chunk_rows_) {
     const int count = static_cast<int>(std::min<int64_t>(chunk_rows_, shape_.rows - first));
@@ -110,9 +104,9 @@ Status prepare(PrepareContext& ctx) {
     const bool per_channel = weights.quant->per_axis();
     std::vector<QuantizedMultiplier> multipliers;
     for (float ws : channel_scales(*weights.quant, s.out))
-      multipliers.push_back(quantize_multiplier(per_channel
-                                                    ? real_multiplier_double_product(input.scale(), ws, output.scale())
-                                                    : real_multiplier_float_product(input.scale(), ws, output.scale())));
+      multipliers.push_back(
+          quantize_multiplier(per_channel ? real_multiplier_double_product(input.scale(), ws, output.scale())
+                                          : real_multiplier_float_product(input.scale(), ws, output.scale())));
     FullyConnectedInt8Params p;
     p.shape = s;
     p.input_zero_point = input.zero_point();

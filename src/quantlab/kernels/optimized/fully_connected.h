@@ -31,8 +31,7 @@ class OptimizedFullyConnectedInt8 {
   int chunk_rows_ = 0;
   AlignedBuffer<int8_t> packed_;
   std::vector<int32_t> column_sums_, column_offsets_;
-  std::vector<QuantizedMultiplier> multipliers_;
-  Int8OutputStage stage_;
+  Int8Requantizer requantizer_;
 };
 
 class OptimizedFullyConnectedFloat {

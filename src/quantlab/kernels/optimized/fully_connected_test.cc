@@ -11,6 +11,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "quantlab/kernels/optimized/test_support.h"
@@ -82,8 +83,7 @@ TEST(OptimizedFullyConnected, FloatMatchesReferenceWithinRounding) {
     const bool with_bias = uniform_int(rng, 0, 3) != 0;
     const auto [lo, hi] = testing::random_float_clamp(rng);
     testing::Guarded<float> reference(s.rows * s.out), magnitude(s.rows * s.out);
-    fully_connected_float(s, input.data(), weights.data(), with_bias ? bias.data() : nullptr, lo, hi,
-                          reference.get());
+    fully_connected_float(s, input.data(), weights.data(), with_bias ? bias.data() : nullptr, lo, hi, reference.get());
     fully_connected_float(s, abs_of(input).data(), abs_of(weights).data(), with_bias ? abs_of(bias).data() : nullptr,
                           -inf, inf, magnitude.get());
     for (SimdLevel level : supported_simd_levels()) {

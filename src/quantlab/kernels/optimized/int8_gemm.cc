@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "quantlab/kernels/optimized/intrinsics.h"
-#include "quantlab/numerics/requantize_batch.h"
 
 namespace quantlab {
 namespace {
@@ -52,8 +51,8 @@ void tile_portable(const TileArgs& t) {
     for (int r = 0; r < kRows; ++r) {
       const uint8_t* x = t.a + r * t.a_stride + 4 * g;
       for (int j = 0; j < kInt8PanelColumns; ++j)
-        acc[r][j] += static_cast<uint32_t>(x[0] * w[4 * j] + x[1] * w[4 * j + 1] + x[2] * w[4 * j + 2] +
-                                           x[3] * w[4 * j + 3]);
+        acc[r][j] +=
+            static_cast<uint32_t>(x[0] * w[4 * j] + x[1] * w[4 * j + 1] + x[2] * w[4 * j + 2] + x[3] * w[4 * j + 3]);
     }
   }
   for (int r = 0; r < kRows; ++r)
@@ -87,10 +86,10 @@ __attribute__((target("avx2,fma"))) void tile_avx2(const TileArgs& t) {
       const __m256i x = _mm256_set1_epi32(static_cast<int>(load_u32(t.a + r * t.a_stride + 4 * g)));
       const __m256i x_even = _mm256_and_si256(x, low_bytes);
       const __m256i x_odd = _mm256_and_si256(_mm256_srli_epi32(x, 8), low_bytes);
-      acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_add_epi32(_mm256_madd_epi16(x_even, w0_even),
-                                                               _mm256_madd_epi16(x_odd, w0_odd)));
-      acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_add_epi32(_mm256_madd_epi16(x_even, w1_even),
-                                                               _mm256_madd_epi16(x_odd, w1_odd)));
+      acc[r][0] = _mm256_add_epi32(
+          acc[r][0], _mm256_add_epi32(_mm256_madd_epi16(x_even, w0_even), _mm256_madd_epi16(x_odd, w0_odd)));
+      acc[r][1] = _mm256_add_epi32(
+          acc[r][1], _mm256_add_epi32(_mm256_madd_epi16(x_even, w1_even), _mm256_madd_epi16(x_odd, w1_odd)));
     }
   }
   for (int r = 0; r < kRows; ++r) {
@@ -157,9 +156,12 @@ const TileSet kAvx512WideTiles = avx512_tiles<2>(std::make_integer_sequence<int,
 
 const TileSet& tiles_for(SimdLevel level, int columns) {
   switch (level) {
-    case SimdLevel::kAvx512: return columns > kInt8PanelColumns ? kAvx512WideTiles : kAvx512NarrowTiles;
-    case SimdLevel::kAvx2: return kAvx2Tiles;
-    case SimdLevel::kPortable: break;
+    case SimdLevel::kAvx512:
+      return columns > kInt8PanelColumns ? kAvx512WideTiles : kAvx512NarrowTiles;
+    case SimdLevel::kAvx2:
+      return kAvx2Tiles;
+    case SimdLevel::kPortable:
+      break;
   }
   return kPortableTiles;
 }
@@ -198,15 +200,14 @@ void int8_gemm(SimdLevel level, const uint8_t* a, int64_t a_stride, int rows, co
   const int64_t stride = panel_bytes(b.depth);
   alignas(64) int32_t tile[kMaxTileRows * kMaxTileColumns];
   alignas(64) int32_t column_init[kMaxTileColumns];
-  QuantizedMultiplier multipliers[kMaxTileRows * kMaxTileColumns];  // the tile's, row after row
   int8_t requantized[kMaxTileRows * kMaxTileColumns];
   for (int first_col = 0; first_col < b.columns; first_col += widest.panels * kInt8PanelColumns) {
     const int cols = std::min(widest.panels * kInt8PanelColumns, b.columns - first_col);
     // Past the last panel there is no B to read: a short last tile uses one panel.
     const TileSet& t = cols <= kInt8PanelColumns ? tiles_for(level, cols) : widest;
     const int tile_cols = t.panels * kInt8PanelColumns;
-    // Columns beyond `cols` come from B's zero padding and are discarded; a
-    // zero multiplier keeps their requantization well defined.
+    // Columns beyond `cols` come from B's zero padding and are dropped
+    // before requantization.
     for (int j = 0; j < tile_cols; ++j) {
       uint32_t init = 0;
       if (j < cols) {
@@ -214,24 +215,27 @@ void int8_gemm(SimdLevel level, const uint8_t* a, int64_t a_stride, int rows, co
         if (stage.column_bias != nullptr) init += static_cast<uint32_t>(stage.column_bias[first_col + j]);
       }
       column_init[j] = static_cast<int32_t>(init);
-      for (int r = 0; r < t.rows; ++r)
-        multipliers[r * tile_cols + j] = j < cols ? stage.multipliers[first_col + j] : QuantizedMultiplier{};
     }
-    TileArgs args{nullptr,      a_stride, int8_padded_depth(b.depth) / 4, b.data + (first_col / kInt8PanelColumns) * stride,
-                  stride,       column_init, nullptr, tile};
+    TileArgs args;
+    args.a_stride = a_stride;
+    args.groups = int8_padded_depth(b.depth) / 4;
+    args.b = b.data + (first_col / kInt8PanelColumns) * stride;
+    args.panel_stride = stride;
+    args.column_init = column_init;
+    args.tile = tile;
     for (int first_row = 0; first_row < rows; first_row += t.rows) {
       const int n = std::min(t.rows, rows - first_row);
       args.a = a + first_row * a_stride;
       args.row_init = row_offsets != nullptr ? row_offsets + first_row : nullptr;
       t.by_rows[n](args);
-      // The whole tile is requantized in one call (numerics/requantize_batch.h).
+      if (cols < tile_cols)  // compact the rows: each moves to a lower address
+        for (int r = 1; r < n; ++r) std::memmove(tile + r * cols, tile + r * tile_cols, sizeof(int32_t) * cols);
+      // The whole tile is requantized in one call.
       int8_t* out = c + first_row * c_stride + first_col;
-      const bool contiguous = cols == tile_cols && c_stride == tile_cols;
-      requantize_to_int8(tile, n * tile_cols, multipliers, stage.rounding, stage.output_zero_point, stage.act_min,
-                         stage.act_max, contiguous ? out : requantized);
+      const bool contiguous = c_stride == cols;
+      stage.requantizer->requantize(tile, n, first_col, cols, contiguous ? out : requantized);
       if (!contiguous)
-        for (int r = 0; r < n; ++r)
-          std::memcpy(out + r * c_stride, requantized + r * tile_cols, static_cast<size_t>(cols));
+        for (int r = 0; r < n; ++r) std::memcpy(out + r * c_stride, requantized + r * cols, static_cast<size_t>(cols));
     }
   }
 }

@@ -20,7 +20,7 @@
 #include <cstdint>
 
 #include "quantlab/kernels/optimized/simd_level.h"
-#include "quantlab/numerics/requantize.h"
+#include "quantlab/numerics/requantize_batch.h"
 
 namespace quantlab {
 
@@ -52,15 +52,12 @@ void int8_row_to_unsigned(const int8_t* x, int depth, uint8_t* a);
 
 // What happens to each accumulator of column j and row r:
 //   acc + column_offsets[j] (+ column_bias[j]) (+ row_offsets[r])
-// requantized with multipliers[j] and `rounding`, plus the output zero point,
-// clamped to [act_min, act_max].
+// then requantized with the requantizer's multiplier of column j, plus the
+// output zero point, clamped (numerics/requantize_batch.h).
 struct Int8OutputStage {
-  const int32_t* column_offsets = nullptr;          // [columns], required
-  const int32_t* column_bias = nullptr;             // [columns] or null (a bias known only at run time)
-  const QuantizedMultiplier* multipliers = nullptr; // [columns], required
-  int32_t output_zero_point = 0;
-  int32_t act_min = -128, act_max = 127;
-  Rounding rounding = Rounding::kDouble;
+  const int32_t* column_offsets = nullptr;       // [columns], required
+  const int32_t* column_bias = nullptr;          // [columns] or null (a bias known only at run time)
+  const Int8Requantizer* requantizer = nullptr;  // for all columns, required
 };
 
 // C = output_stage(A * B). A is `rows` rows of int8_padded_depth(b.depth)

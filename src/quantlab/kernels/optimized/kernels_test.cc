@@ -84,14 +84,16 @@ TEST(OptimizedKernels, Conv2DThroughPrepareAndEval) {
     SingleOpGraph g;
     std::vector<int32_t> inputs;
     if (dtype == DType::kInt8) {
-      inputs.push_back(g.input(DType::kInt8, {1, h, w, c}, testing::random_int8(rng, h * w * c), activation_quant(rng)));
+      inputs.push_back(
+          g.input(DType::kInt8, {1, h, w, c}, testing::random_int8(rng, h * w * c), activation_quant(rng)));
       inputs.push_back(g.constant(DType::kInt8, {out_c, fh, fw, c}, testing::random_int8(rng, out_c * fh * fw * c),
                                   weight_quant(rng, out_c, 0, per_channel)));
       inputs.push_back(with_bias ? g.constant(DType::kInt32, {out_c}, testing::random_bias(rng, out_c)) : -1);
       g.output(DType::kInt8, activation_quant(rng));
     } else {
       inputs.push_back(g.input(DType::kFloat32, {1, h, w, c}, testing::random_floats(rng, h * w * c)));
-      inputs.push_back(g.constant(DType::kFloat32, {out_c, fh, fw, c}, testing::random_floats(rng, out_c * fh * fw * c)));
+      inputs.push_back(
+          g.constant(DType::kFloat32, {out_c, fh, fw, c}, testing::random_floats(rng, out_c * fh * fw * c)));
       inputs.push_back(with_bias ? g.constant(DType::kFloat32, {out_c}, testing::random_floats(rng, out_c)) : -1);
       g.output(DType::kFloat32);
     }
@@ -118,7 +120,8 @@ TEST(OptimizedKernels, DepthwiseConv2DThroughPrepareAndEval) {
     SingleOpGraph g;
     std::vector<int32_t> inputs;
     if (dtype == DType::kInt8) {
-      inputs.push_back(g.input(DType::kInt8, {1, h, w, c}, testing::random_int8(rng, h * w * c), activation_quant(rng)));
+      inputs.push_back(
+          g.input(DType::kInt8, {1, h, w, c}, testing::random_int8(rng, h * w * c), activation_quant(rng)));
       inputs.push_back(g.constant(DType::kInt8, {1, fh, fw, out_c}, testing::random_int8(rng, fh * fw * out_c),
                                   weight_quant(rng, out_c, 3, per_channel)));
       inputs.push_back(with_bias ? g.constant(DType::kInt32, {out_c}, testing::random_bias(rng, out_c)) : -1);
@@ -150,7 +153,8 @@ TEST(OptimizedKernels, FullyConnectedThroughPrepareAndEval) {
     SingleOpGraph g;
     std::vector<int32_t> inputs;
     if (dtype == DType::kInt8) {
-      inputs.push_back(g.input(DType::kInt8, {1, rows, in}, testing::random_int8(rng, rows * in), activation_quant(rng)));
+      inputs.push_back(
+          g.input(DType::kInt8, {1, rows, in}, testing::random_int8(rng, rows * in), activation_quant(rng)));
       inputs.push_back(g.constant(DType::kInt8, {out, in}, testing::random_int8(rng, out * in),
                                   weight_quant(rng, out, 0, per_channel)));
       inputs.push_back(with_bias ? g.constant(DType::kInt32, {out}, testing::random_bias(rng, out)) : -1);
@@ -275,7 +279,8 @@ TEST(OptimizedKernels, OtherFormsKeepTheReferenceKernel) {
   // Hybrid: float activations with int8 weights.
   SingleOpGraph hybrid;
   const int32_t x = hybrid.input(DType::kFloat32, {1, 8}, testing::random_floats(rng, 8));
-  const int32_t w = hybrid.constant(DType::kInt8, {4, 8}, testing::random_int8(rng, 32), weight_quant(rng, 4, 0, false));
+  const int32_t w =
+      hybrid.constant(DType::kInt8, {4, 8}, testing::random_int8(rng, 32), weight_quant(rng, 4, 0, false));
   hybrid.output(DType::kFloat32);
   hybrid.op(OpKind::kFullyConnected, {x, w, -1}, FullyConnectedOptions{});
   EXPECT_STREQ(kernel_for(hybrid.graph(), KernelSet::kOptimized)->name, "reference");

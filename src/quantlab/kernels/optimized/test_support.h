@@ -60,9 +60,12 @@ inline std::pair<int32_t, int32_t> random_int8_clamp(std::mt19937& rng) {
 
 inline std::pair<float, float> random_float_clamp(std::mt19937& rng) {
   switch (uniform_int(rng, 0, 2)) {
-    case 0: return {-std::numeric_limits<float>::infinity(), std::numeric_limits<float>::infinity()};
-    case 1: return {0.f, std::numeric_limits<float>::infinity()};
-    default: return {0.f, 6.f};
+    case 0:
+      return {-std::numeric_limits<float>::infinity(), std::numeric_limits<float>::infinity()};
+    case 1:
+      return {0.f, std::numeric_limits<float>::infinity()};
+    default:
+      return {0.f, 6.f};
   }
 }
 
