@@ -7,7 +7,7 @@
 // person_detect's most frequent layers (a 1x1 convolution and a 3x3
 // depthwise convolution at 6x6x128); the float shapes come from the
 // SmartWatch fat model (a 2x2 convolution over 50 time steps, its first dense
-// layer) and a tensor-train matrix product.
+// layer), tensor-train sized matrix products and a SmartWatch max pool.
 #include <benchmark/benchmark.h>
 
 #include <random>
@@ -17,6 +17,7 @@
 #include "quantlab/kernels/optimized/conv_2d.h"
 #include "quantlab/kernels/optimized/depthwise_conv_2d.h"
 #include "quantlab/kernels/optimized/fully_connected.h"
+#include "quantlab/kernels/optimized/max_pool_2d.h"
 
 namespace quantlab {
 namespace {
@@ -168,6 +169,42 @@ void BM_Kernel_BatchMatMulFloat(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * s.m * s.k * s.n);
 }
 
+void BM_Kernel_BatchMatMulInt8(benchmark::State& state) {
+  BatchMatMulInt8Params p;
+  p.shape.m = 40, p.shape.k = 40, p.shape.n = 40;
+  p.lhs_zero_point = -3, p.rhs_zero_point = 2, p.multiplier = quantize_multiplier(0.002);
+  const auto lhs = random_values<int8_t>(40 * 40), rhs = random_values<int8_t>(40 * 40);
+  std::vector<int8_t> output(40 * 40);
+  const OptimizedBatchMatMulInt8 bmm(p, rhs.data(), best_simd_level());
+  std::vector<uint32_t> scratch(static_cast<size_t>(bmm.scratch_bytes() / 4 + 1));
+  for (auto _ : state) {
+    if (state.range(0) == 0)
+      batch_matmul_int8(p, lhs.data(), rhs.data(), output.data());
+    else
+      bmm.run(lhs.data(), rhs.data(), output.data(), scratch.data());
+    benchmark::DoNotOptimize(output.data());
+  }
+  state.SetItemsProcessed(state.iterations() * 40 * 40 * 40);
+}
+
+// SmartWatch's first pool: (2, 1) windows over [100, 6, 16]. Items are outputs.
+void BM_Kernel_MaxPool2DInt8(benchmark::State& state) {
+  PoolGeometry g;
+  g.batches = 1, g.input_h = 100, g.input_w = 6, g.channels = 16;
+  g.filter_h = 2, g.filter_w = 1, g.stride_h = 2, g.stride_w = 1;
+  g.window = compute_window(Padding::kSame, 100, 6, 2, 1, 2, 1, 1, 1);
+  const auto input = random_values<int8_t>(100 * 6 * 16);
+  std::vector<int8_t> output(50 * 6 * 16);
+  for (auto _ : state) {
+    if (state.range(0) == 0)
+      max_pool_int8(g, input.data(), output.data(), -128, 127);
+    else
+      optimized_max_pool_int8(best_simd_level(), g, input.data(), output.data(), -128, 127);
+    benchmark::DoNotOptimize(output.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(output.size()));
+}
+
 // Argument 0: reference kernel; 1: optimized kernel at the CPU's best SIMD level.
 BENCHMARK(BM_Kernel_Conv2DInt8)->ArgName("optimized")->Arg(0)->Arg(1);
 BENCHMARK(BM_Kernel_DepthwiseConv2DInt8)->ArgName("optimized")->Arg(0)->Arg(1);
@@ -175,6 +212,8 @@ BENCHMARK(BM_Kernel_FullyConnectedInt8)->ArgName("optimized")->Arg(0)->Arg(1);
 BENCHMARK(BM_Kernel_Conv2DFloat)->ArgName("optimized")->Arg(0)->Arg(1);
 BENCHMARK(BM_Kernel_FullyConnectedFloat)->ArgName("optimized")->Arg(0)->Arg(1);
 BENCHMARK(BM_Kernel_BatchMatMulFloat)->ArgName("optimized")->Arg(0)->Arg(1);
+BENCHMARK(BM_Kernel_BatchMatMulInt8)->ArgName("optimized")->Arg(0)->Arg(1);
+BENCHMARK(BM_Kernel_MaxPool2DInt8)->ArgName("optimized")->Arg(0)->Arg(1);
 
 }  // namespace
 }  // namespace quantlab

@@ -60,13 +60,16 @@ inline int64_t estimated_invoke_work(const Interpreter& interp) {
 // read_tflite -> Interpreter::create (one thread, 64 MiB arena limit) -> for
 // small models, one invoke on zero-filled inputs and one on inputs filled
 // with the file's own bytes, so NaN, infinities and extreme integers reach
-// the kernels too.
+// the kernels too. The file's length picks the kernel family and rounding,
+// so both families are fuzzed without running every input twice.
 inline Status fuzz_tflite_bytes(const uint8_t* data, size_t size) {
   auto graph = read_tflite(data, size, "fuzz input");
   if (!graph.ok()) return Status::Ok();
   InterpreterOptions options;
   options.threads = 1;
   options.max_arena_bytes = kFuzzMaxArenaBytes;
+  options.kernels.kernels = size % 2 ? KernelSet::kReference : KernelSet::kOptimized;
+  options.kernels.rounding = (size / 2) % 2 ? Rounding::kSingle : Rounding::kDouble;
   auto created = Interpreter::create(*graph, options);
   if (!created.ok()) return Status::Ok();
   Interpreter& interp = **created;

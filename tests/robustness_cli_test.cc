@@ -277,6 +277,88 @@ TEST_F(RobustnessCli, TrainInvalidOptions) {
                       {"--epochs", "0"});
 }
 
+// The training subcommands check the data against the model before any
+// training: the error names both shapes. (It does not yet name the data
+// file; the message starts with the split it came from.)
+TEST_F(RobustnessCli, TrainWrongShape) {
+  const std::string data = dataset("data.npz", {10}, 40);
+  expect_one_line_error(run_cli({"train", "--init", kFloatModel, "--data", data, "-o", path("m.tflite")}),
+                        {"[10]", "[1, 128, 3, 1]"});
+  EXPECT_FALSE(fs::exists(path("m.tflite")));
+}
+
+// ---- debug ------------------------------------------------------------------
+
+TEST_F(RobustnessCli, DebugFailures) {
+  const std::string data = dataset("data.npz", {128, 3, 1});
+  expect_one_line_error(run_cli({"debug", path("absent.tflite"), kFloatModel, "--data", data}),
+                        {path("absent.tflite"), "no such file"});
+  const std::string dir = directory("quant.tflite");
+  expect_one_line_error(run_cli({"debug", kFloatModel, dir, "--data", data}), {dir, "is a directory"});
+  const std::string pipe = fifo("x.npy");
+  expect_one_line_error(run_cli({"debug", kFloatModel, kFloatModel, "--data", pipe}), {pipe, "not a regular file"});
+  const std::string wrong = dataset("wrong.npz", {10});
+  expect_one_line_error(run_cli({"debug", kFloatModel, kFloatModel, "--data", wrong}),
+                        {wrong, "[1, 128, 3, 1]"});
+  expect_option_error(run_cli({"debug", kFloatModel, kFloatModel, "--data", data, "--view", "sideways"}),
+                      {"--view", "sideways"});
+}
+
+// ---- bench ------------------------------------------------------------------
+
+TEST_F(RobustnessCli, BenchFailures) {
+  expect_one_line_error(run_cli({"bench", path("absent.tflite")}), {path("absent.tflite"), "no such file"});
+  const std::string pipe = fifo("model.tflite");
+  expect_one_line_error(run_cli({"bench", pipe}), {pipe, "not a regular file"});
+  expect_option_error(run_cli({"bench", kFloatModel, "--rounding", "triple"}), {"--rounding", "triple"});
+  expect_option_error(run_cli({"bench", kFloatModel, "--seconds", "-1"}), {"--seconds", "-1"});
+}
+
+// ---- prune, factorize, qat --------------------------------------------------
+
+TEST_F(RobustnessCli, PruneFailures) {
+  const std::string data = dataset("data.npz", {128, 3, 1});
+  expect_one_line_error(run_cli({"prune", path("absent.tflite"), "--data", data, "-o", path("p.tflite")}),
+                        {path("absent.tflite"), "no such file"});
+  const std::string pipe = fifo("pipe.npz");
+  expect_one_line_error(run_cli({"prune", kFloatModel, "--data", pipe, "-o", path("p.tflite")}),
+                        {pipe, "not a regular file"});
+  expect_one_line_error(run_cli({"prune", kFloatModel, "--data", dataset("wrong.npz", {10}, 40), "-o", path("p.tflite")}),
+                        {"[10]", "[1, 128, 3, 1]"});
+  expect_option_error(run_cli({"prune", kFloatModel, "--data", data, "-o", path("p.tflite"), "--sparsity", "1.5"}),
+                      {"--sparsity", "1.5"});
+  EXPECT_FALSE(fs::exists(path("p.tflite")));
+}
+
+TEST_F(RobustnessCli, FactorizeFailures) {
+  const std::string data = dataset("data.npz", {128, 3, 1});
+  expect_one_line_error(
+      run_cli({"factorize", path("absent.tflite"), "--data", data, "-o", path("f.tflite"), "--ranks", "2"}),
+      {path("absent.tflite"), "no such file"});
+  const std::string dir = directory("data_dir.npz");
+  expect_one_line_error(run_cli({"factorize", kFloatModel, "--data", dir, "-o", path("f.tflite"), "--ranks", "2"}),
+                        {dir, "no such file"});
+  expect_one_line_error(run_cli({"factorize", kFloatModel, "--data", dataset("wrong.npz", {10}, 40), "-o",
+                                 path("f.tflite"), "--ranks", "2"}),
+                        {"[10]", "[1, 128, 3, 1]"});
+  expect_option_error(run_cli({"factorize", kFloatModel, "--data", data, "-o", path("f.tflite"), "--ranks", "0"}),
+                      {"--ranks", "0"});
+  EXPECT_FALSE(fs::exists(path("f.tflite")));
+}
+
+TEST_F(RobustnessCli, QatFailures) {
+  const std::string data = dataset("data.npz", {128, 3, 1});
+  expect_one_line_error(run_cli({"qat", path("absent.tflite"), "--data", data, "-o", path("q")}),
+                        {path("absent.tflite"), "no such file"});
+  const std::string pipe = fifo("pipe.csv");
+  expect_one_line_error(run_cli({"qat", kFloatModel, "--data", pipe, "-o", path("q")}), {pipe, "not a regular file"});
+  expect_one_line_error(run_cli({"qat", kFloatModel, "--data", dataset("wrong.npz", {10}, 40), "-o", path("q")}),
+                        {"expected [N, 128, 3, 1]", ", 10] FLOAT32"});
+  expect_option_error(run_cli({"qat", kFloatModel, "--data", data, "-o", path("q"), "--range-decay", "2"}),
+                      {"--range-decay", "2"});
+  EXPECT_FALSE(fs::exists(path("q")));
+}
+
 TEST_F(RobustnessCli, DataInvalidOptions) {
   expect_option_error(run_cli({"data", "synth", "--kind", "weather", "-o", path("d")}), {"--kind", "weather"});
 }

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "quantlab/core/file_io.h"
+#include "quantlab/data/dataset.h"
+#include "quantlab/data/npy.h"
 #include "quantlab/data/npz.h"
 #include "quantlab/ir/graph.h"
 #include "quantlab/numerics/requantize.h"
@@ -164,6 +166,62 @@ TEST(RobustnessFixes, OpsWithEmptyOutputsCostNothing) {
     const Status run = (*created)->invoke(1, {&unused}, {&unused});
     EXPECT_TRUE(run.ok()) << run.message();
   }
+}
+
+// A version 1.0 .npy header for `descr` and `shape` (a Python tuple
+// literal), padded as numpy pads it, with no data after it.
+std::vector<uint8_t> npy_header_only(const std::string& descr, const std::string& shape) {
+  std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+  header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
+  header += '\n';
+  std::vector<uint8_t> bytes = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<uint8_t>(header.size() & 0xff),
+                                static_cast<uint8_t>(header.size() >> 8)};
+  bytes.insert(bytes.end(), header.begin(), header.end());
+  return bytes;
+}
+
+// Finding (a hand-made input in the spirit of the fuzzers): a text array of
+// zero width has no bytes per element, so a 128-byte header could declare
+// 2^31 - 1 empty strings and parse_npy_strings built them all (about 64 GB).
+// numpy never writes a zero width; it is now refused.
+TEST(RobustnessFixes, ZeroWidthTextArraysAreRefused) {
+  for (const char* descr : {"<U0", "|S0"}) {
+    const std::vector<uint8_t> bytes = npy_header_only(descr, "(2147483647,)");
+    auto strings = parse_npy_strings(bytes.data(), bytes.size(), "huge.npy");
+    ASSERT_FALSE(strings.ok()) << descr;
+    EXPECT_EQ(strings.status().message(), std::string("huge.npy: text descr '") + descr + "' has zero width");
+  }
+  // An empty text array of width 1 (what numpy writes for no strings) is fine.
+  const std::vector<uint8_t> empty = npy_header_only("<U1", "(0,)");
+  auto none = parse_npy_strings(empty.data(), empty.size(), "empty.npy");
+  ASSERT_TRUE(none.ok()) << none.status().message();
+  EXPECT_TRUE(none->empty());
+}
+
+// Finding: a 450-byte .npz whose x is [2147483647, 0] float32 and y
+// [2147483647, 0] uint8 (no bytes at all) was a valid dataset of two billion
+// samples; `quantlab train` then spent minutes and gigabytes splitting it.
+// Samples without features and multi-hot rows without labels are refused.
+TEST(RobustnessFixes, DatasetsOfEmptySamplesAreRefused) {
+  Dataset no_features;
+  no_features.x = Array::zeros(DType::kFloat32, {3, 0});
+  no_features.y = Array::from_vector<int32_t>({3}, {0, 1, 0});
+  const Status features = validate_dataset(no_features);
+  ASSERT_FALSE(features.ok());
+  EXPECT_EQ(features.message(), "x [3, 0] has samples without features");
+
+  Dataset no_labels;
+  no_labels.x = Array::zeros(DType::kFloat32, {2, 4});
+  no_labels.y = Array::zeros(DType::kUInt8, {2, 0});
+  const Status labels = validate_dataset(no_labels);
+  ASSERT_FALSE(labels.ok());
+  EXPECT_EQ(labels.message(), "multi-hot y [2, 0] has no label columns");
+
+  // A dataset with no samples at all stays valid (an empty split).
+  Dataset empty;
+  empty.x = Array::zeros(DType::kFloat32, {0, 4});
+  empty.y = Array::zeros(DType::kInt32, {0});
+  EXPECT_TRUE(validate_dataset(empty).ok()) << validate_dataset(empty).message();
 }
 
 class RobustnessFixesFiles : public ::testing::Test {

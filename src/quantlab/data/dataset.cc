@@ -223,6 +223,13 @@ Status validate_dataset(const Dataset& d) {
   if (d.y.shape[0] != d.x.shape[0])
     return invalid_argument("x has " + std::to_string(d.x.shape[0]) + " samples but y has " +
                             std::to_string(d.y.shape[0]) + " labels");
+  // Samples without features (or multi-hot rows without labels) carry
+  // nothing, and as they take no bytes a tiny file could declare billions of
+  // them, which splitting or training would then try to index.
+  if (d.size() > 0 && d.sample_elements() == 0)
+    return invalid_argument("x " + shape_to_string(d.x.shape) + " has samples without features");
+  if (kind == LabelKind::kMultiHot && d.size() > 0 && d.y.shape[1] == 0)
+    return invalid_argument("multi-hot y " + shape_to_string(d.y.shape) + " has no label columns");
 
   const float* x = d.x.data<float>();
   const int64_t per_sample = d.sample_elements();

@@ -57,7 +57,8 @@ struct Dataset {
 };
 
 // Checks every representation rule above and says which one is broken:
-// dtypes, ranks, x/y length mismatch, NaN/Inf in x (naming sample and
+// dtypes, ranks, x/y length mismatch, samples without features or
+// multi-hot rows without labels (when N > 0), NaN/Inf in x (naming sample and
 // element), a class index outside [0, num_classes) (num_classes from
 // label_names when present; any negative index otherwise), a multi-hot
 // entry other than 0/1, label_names of the wrong length, normalization

@@ -522,6 +522,10 @@ Result<std::vector<std::string>> parse_npy_strings(const uint8_t* data, size_t s
     return fail(invalid_argument("expected a one-dimensional text array, found shape " +
                                  shape_to_string(header->shape)));
   const size_t width = static_cast<size_t>(std::stoi(width_text));
+  // numpy never writes a zero width (empty strings are stored as '<U1'), and
+  // with no bytes per element the element count would be bounded by nothing
+  // in the file: a 128-byte header could ask for 2^31 strings.
+  if (width == 0) return fail(invalid_argument("text descr '" + descr + "' has zero width"));
   const size_t item_size = is_unicode ? 4 * width : width;
   const Status payload = check_payload_size(*header, item_size, size);
   if (!payload.ok()) return fail(payload);

@@ -34,9 +34,17 @@ bool cpu_has_avx512() {
 // exponents below -31 become a zero multiplier), multipliers >= 0.
 bool vector_safe(QuantizedMultiplier m) { return m.multiplier >= 0 && m.shift >= -31 && m.shift <= 30; }
 
+// The zero point is added modulo 2^32, as the vector form's lanes add it and
+// as the reference kernels' int32 addition behaves in practice; it can only
+// wrap when the scaled value lies within 128 of an int32 limit, which only
+// absurd scales produce.
+int32_t add_wrapping(int32_t a, int32_t b) {
+  return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
+}
+
 int8_t requantize_one(int32_t acc, QuantizedMultiplier m, Rounding rounding, int32_t zero_point, int32_t act_min,
                       int32_t act_max) {
-  const int32_t v = multiply_by_quantized_multiplier(acc, m, rounding) + zero_point;
+  const int32_t v = add_wrapping(multiply_by_quantized_multiplier(acc, m, rounding), zero_point);
   return static_cast<int8_t>(std::min(std::max(v, act_min), act_max));
 }
 

@@ -35,6 +35,8 @@ class Int8Requantizer {
   // contiguously (rows x count, row-major) in `acc`, into `out` (same layout):
   //   out[r * count + j] = clamp(multiply_by_quantized_multiplier(acc[r * count + j],
   //                              multipliers[first + j], rounding) + zero_point, act_min, act_max)
+  // with the zero point added modulo 2^32 (it wraps only for values within
+  // 128 of an int32 limit, as the reference kernels' int32 addition does).
   void requantize(const int32_t* acc, int rows, int first, int count, int8_t* out) const;
 
  private:

@@ -22,8 +22,10 @@ namespace {
 constexpr int32_t kMin = std::numeric_limits<int32_t>::min();
 constexpr int32_t kMax = std::numeric_limits<int32_t>::max();
 
+// The zero point added modulo 2^32, as the requantizer documents.
 int8_t expected(int32_t acc, QuantizedMultiplier m, Rounding r, int32_t zp, int32_t lo, int32_t hi) {
-  const int32_t v = multiply_by_quantized_multiplier(acc, m, r) + zp;
+  const int32_t v = static_cast<int32_t>(static_cast<uint32_t>(multiply_by_quantized_multiplier(acc, m, r)) +
+                                         static_cast<uint32_t>(zp));
   return static_cast<int8_t>(std::min(std::max(v, lo), hi));
 }
 
@@ -109,13 +111,13 @@ TEST(Int8Requantizer, ManyValuesAtTheCorners) {
 }
 
 TEST(Int8Requantizer, MultipliersOutsideTheVectorRangeUseTheScalarPath) {
-  // Shifts quantize_multiplier never yields, and a negative multiplier.
-  const std::vector<QuantizedMultiplier> m = {{1 << 30, 31}, {1 << 30, -32}, {1 << 30, 40}, {-(1 << 30), -3}};
-  std::mt19937 rng(14);
+  // The largest shift quantize_multiplier yields (31, for absurd scales) and
+  // a negative multiplier, both within the scalar function's contract.
+  const std::vector<QuantizedMultiplier> m = {{1 << 30, 31}, {kMax, 31}, {-(1 << 30), -3}, {1 << 30, -31}};
   for (Rounding r : {Rounding::kDouble, Rounding::kSingle}) {
     const Int8Requantizer q(m.data(), 4, r, 0, -128, 127);
     EXPECT_FALSE(q.vectorized());
-    std::vector<int32_t> acc = {0, 1, -1, 100, -100, 5, 6, 7};
+    std::vector<int32_t> acc = {0, 1, -1, 100, -100, 5, 6, kMin};
     expect_same_as_scalar(q, m, 2, 0, 4, acc, r, 0, -128, 127);
   }
 }

@@ -371,6 +371,13 @@ Result<std::vector<OpaqueOptions::Field>> read_scalar_fields(const FileView& fil
   const uint16_t vtable_size = flatbuffers::ReadScalar<uint16_t>(vtable);
   const uint16_t table_size = flatbuffers::ReadScalar<uint16_t>(vtable + 2);
   const uint8_t* table_start = reinterpret_cast<const uint8_t*>(table);
+  // VerifyTableStart checks the vtable but not the table's own extent, which
+  // the generated verifiers check field by field; the fields are read here
+  // without those, so the whole table must lie inside the file.
+  const size_t table_offset = static_cast<size_t>(table_start - file.data);
+  if (table_size < 4 || table_size > file.size - table_offset)
+    return invalid_argument(op + ": its options table claims " + std::to_string(table_size) + " bytes at byte " +
+                            std::to_string(table_offset) + " of a " + std::to_string(file.size) + "-byte file");
   struct Slot {
     uint16_t slot, offset;
   };

@@ -1,6 +1,7 @@
 #include "quantlab/kernels/optimized/conv_2d.h"
 
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <tuple>
 
@@ -177,6 +178,15 @@ Status prepare(PrepareContext& ctx) {
   const Window2D win = compute_window(o.padding, g.in_h, g.in_w, g.filter_h, g.filter_w, g.stride_h, g.stride_w,
                                       g.dilation_h, g.dilation_w);
   g.out_h = win.out_h, g.out_w = win.out_w, g.pad_top = win.pad_top, g.pad_left = win.pad_left;
+  // The packed form counts output positions and filter depth in int. A file
+  // can declare more (an empty filter [0, 65536, 65536, 1] costs no bytes);
+  // such shapes, and filters without output channels, stay with the
+  // reference kernel.
+  constexpr int64_t kIntMax = std::numeric_limits<int>::max();
+  if (g.out_c == 0 || int64_t{g.out_h} * g.out_w > kIntMax || int64_t{g.filter_h} * g.filter_w * g.in_c > kIntMax) {
+    ctx.data = std::move(data);
+    return Status::Ok();
+  }
   const SimdLevel level = best_simd_level();
   if (variant == WeightedVariant::kFloat) {
     const auto [act_min, act_max] = float_activation_range(o.activation);
