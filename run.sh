@@ -12,6 +12,7 @@ APT_PACKAGES=(
   libtorch-dev libopenblas0-pthread
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev libfmt-dev libzip-dev zlib1g-dev
   python3-sklearn python3-torch python3-numpy
+  chromium  # the study report test renders report.html headless
 )
 
 install_packages() {
@@ -61,8 +62,30 @@ case "$cmd" in
     install_packages
     install_npm
     build build
-    echo "run.sh: the study is not built yet (see the open issues); quantlab's other subcommands are in build/quantlab"
-    exit 2
+    export OPENBLAS_NUM_THREADS=1
+    # Defaults (the quick profile into out/) unless the arguments choose.
+    defaults=(--profile quick)
+    out_dir=out
+    prev=""
+    for arg in "$@"; do
+      case "$arg" in
+        --config|--config=*|--profile|--profile=*|report|config) defaults=() ;;
+      esac
+      case "$arg" in --out=*) out_dir="${arg#--out=}" ;; esac
+      [ "$prev" = "--out" ] && out_dir="$arg"
+      prev="$arg"
+    done
+    out_args=()
+    case " $* " in *" --out "*|*" --out="*) ;; *) out_args=(--out out) ;; esac
+    [ "${1:-}" = "report" ] || [ "${1:-}" = "config" ] && out_args=()
+    # The study exits with 1 when a pipeline failed, but the report is
+    # written either way: say where it is, then pass the exit code on.
+    status=0
+    build/quantlab study "${defaults[@]}" "${out_args[@]}" "$@" || status=$?
+    if [ "${1:-}" != "config" ] && [ -f "$out_dir/report.html" ]; then
+      echo "run.sh: the report is $out_dir/report.html (and $out_dir/report.md)"
+    fi
+    exit "$status"
     ;;
   build)
     install_packages

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Builds the seed corpora for the fuzz targets under DIR (outside the
-# repository): DIR/tflite, DIR/npy, DIR/npz, DIR/csv.
-#   fuzz/make_seed_corpus.sh DIR [TESTDATA]
+# repository): DIR/tflite, DIR/npy, DIR/npz, DIR/csv and, given the CLI,
+# DIR/study.
+#   fuzz/make_seed_corpus.sh DIR [TESTDATA [QUANTLAB_CLI]]
 # TESTDATA defaults to ../shared/testdata next to the repository. Models are
 # copied from it (never committed); .npy/.npz/.csv seeds are generated with
-# numpy so every dtype, header version and dataset member appears.
+# numpy so every dtype, header version and dataset member appears. The study
+# seeds are the built-in configurations as `quantlab study config` prints
+# them, plus small variants (one model, overrides, wrong types, unknown keys).
 set -euo pipefail
 out="${1:?usage: make_seed_corpus.sh DIR [TESTDATA]}"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -86,4 +89,40 @@ csv = {
 for name, (selector, text) in csv.items():
     open(os.path.join(out, "csv", name), "wb").write(bytes([selector]) + text.encode("utf-8"))
 PY
-echo "seed corpora in $out: $(ls "$out/tflite" | wc -l) tflite, $(ls "$out/npy" | wc -l) npy, $(ls "$out/npz" | wc -l) npz, $(ls "$out/csv" | wc -l) csv"
+cli="${3:-}"
+if [ -n "$cli" ]; then
+  mkdir -p "$out/study"
+  "$cli" study config --profile quick > "$out/study/quick.json"
+  "$cli" study config --profile full > "$out/study/full.json"
+  /usr/bin/python3 - "$out/study" <<'PY'
+import copy, json, os, sys
+
+out = sys.argv[1]
+quick = json.load(open(os.path.join(out, "quick.json")))
+
+def save(name, doc):
+    text = doc if isinstance(doc, str) else json.dumps(doc)
+    open(os.path.join(out, name + ".json"), "w").write(text)
+
+save("quick_compact", quick)
+save("empty_object", {})
+one = copy.deepcopy(quick)
+one["models"] = quick["models"][:1]
+one["datasets"] = [d for d in quick["datasets"] if d["name"] == one["models"][0]["dataset"]]
+save("one_model", one)
+overrides = copy.deepcopy(one)
+overrides["models"][0].update({"sparsity": 0.5, "factor_method": "svd", "factor_rank": 4, "width_scale": 0.5})
+save("model_overrides", overrides)
+subsets = copy.deepcopy(quick)
+for key in ("stages", "strategies", "schemes"):
+    subsets[key] = quick[key][:1]
+save("subsets", subsets)
+save("only_training", {"training": quick["training"], "seed": 7})
+save("unknown_key", dict(quick, epochz=3))
+save("wrong_type", dict(quick, seed="1"))
+save("negative_epochs", dict(quick, training=dict(quick["training"], epochs=-1)))
+save("huge_number", dict(quick, calibration_samples=1e300))
+save("not_an_object", [quick["name"], 1, None, True])
+PY
+fi
+echo "seed corpora in $out: $(ls "$out/tflite" | wc -l) tflite, $(ls "$out/npy" | wc -l) npy, $(ls "$out/npz" | wc -l) npz, $(ls "$out/csv" | wc -l) csv, $(ls "$out/study" 2>/dev/null | wc -l) study"

@@ -19,6 +19,8 @@
 #include "quantlab/data/npy.h"
 #include "quantlab/data/npz.h"
 #include "quantlab/ir/graph.h"
+#include "quantlab/kernels/window.h"
+#include "quantlab/numerics/quantized_arithmetic.h"
 #include "quantlab/numerics/requantize.h"
 #include "quantlab/runtime/interpreter.h"
 
@@ -83,6 +85,72 @@ TEST(RobustnessFixes, LargeAccumulatorsRescaleWithoutOverflow) {
     EXPECT_EQ(multiply_by_quantized_multiplier_64(int64_t{1} << 60, two_to_minus_20, rounding), kInt32Max);
     EXPECT_EQ(multiply_by_quantized_multiplier_64(-(int64_t{1} << 60), two_to_minus_20, rounding), kInt32Min);
   }
+}
+
+// Finding: an int8 MUL by a constant whose scale was 4.7e19 had a real
+// multiplier far above 2^31, so the rescaled product saturated to about
+// 2^31 - 1 and adding the output zero point 34 overflowed int32 (undefined
+// behaviour; kept as mul_i8_requantized_value_plus_zero_point_overflows).
+// The same sum overflowed in the reference CONV_2D kernel (kept as
+// conv_i8_reference_requantized_value_plus_zero_point_overflows). ADD, MUL,
+// MEAN, single-value requantization and the reference CONV_2D,
+// DEPTHWISE_CONV_2D, FULLY_CONNECTED and BATCH_MATMUL kernels now add the
+// zero point modulo 2^32 (add_zero_point_wrapping), as TFLite's int32
+// addition does in practice, and then clamp.
+TEST(RobustnessFixes, ZeroPointAfterSaturatedRescaleWraps) {
+  // The fuzzer's case: 2147483646 + 34 = 2^31 + 32, which wraps to -2^31 + 32.
+  EXPECT_EQ(add_zero_point_wrapping(kInt32Max - 1, 34), kInt32Min + 32);
+  // -2^31 + 5 - 128 = -2^31 - 123, which wraps to 2^31 - 123.
+  EXPECT_EQ(add_zero_point_wrapping(kInt32Min + 5, -128), kInt32Max - 122);
+  EXPECT_EQ(add_zero_point_wrapping(-100, 34), -66);
+
+  // 0.5 * 1e19 / 0.25 = 2e19 saturates the multiplier to {2^31 - 1, 31}.
+  for (Rounding rounding : {Rounding::kDouble, Rounding::kSingle}) {
+    const QuantizedMulParams p = make_quantized_mul_params(0.5f, 0, 1e19f, 0, 0.25f, 34, -128, 127, rounding);
+    ASSERT_EQ(p.output_multiplier.multiplier, kInt32Max);
+    ASSERT_EQ(p.output_multiplier.shift, 31);
+    EXPECT_EQ(quantized_mul(0, 7, p), 34);  // a zero product is just the zero point
+    // A product of 1 rescales to within 2 of 2^31 - 1; plus 34 it wraps to
+    // near -2^31, which the activation range clamps to -128.
+    EXPECT_EQ(quantized_mul(1, 1, p), -128);
+    // A product of -1 rescales to within 2 of -2^31; plus 34 it stays negative.
+    EXPECT_EQ(quantized_mul(-1, 1, p), -128);
+    // Without a zero point nothing wraps and the clamp gives the maximum.
+    const QuantizedMulParams no_offset = make_quantized_mul_params(0.5f, 0, 1e19f, 0, 0.25f, 0, -128, 127, rounding);
+    EXPECT_EQ(quantized_mul(1, 1, no_offset), 127);
+
+    // Requantizing with a ratio of 2^40 (also saturated): 1 -> about 2^31 - 1,
+    // plus 100 wraps, clamped to -128; 0 stays the zero point.
+    const RequantizeParams r = make_requantize_params(1.f, 0, std::ldexp(1.f, -40), 100, -128, 127, rounding);
+    EXPECT_EQ(requantize_value(0, r), 100);
+    EXPECT_EQ(requantize_value(1, r), -128);
+    EXPECT_EQ(requantize_value(-1, r), -128);
+  }
+}
+
+// Finding: a DEPTHWISE_CONV_2D with a 3x3 filter and dilation 1409286146
+// (kept as depthwise_dilation_times_filter_overflows_int) overflowed int
+// computing the effective filter (3 - 1) * 1409286146 + 1 = 2818572293.
+// The window arithmetic is now int64, and prepare refuses windows whose
+// input positions do not fit int (window_fits_int).
+TEST(RobustnessFixes, WindowArithmeticDoesNotOverflow) {
+  constexpr int kDilation = 1409286146;
+  // VALID: the 2818572293-wide window does not fit 8 positions.
+  EXPECT_EQ(window_output_size(Padding::kValid, 8, 3, 1, kDilation), 0);
+  // SAME: ceil(8 / 1) = 8 regardless of the filter; padding before is
+  // ((8 - 1) * 1 + 2818572293 - 8) / 2 = 1409286146.
+  EXPECT_EQ(window_output_size(Padding::kSame, 8, 3, 1, kDilation), 8);
+  EXPECT_EQ(window_padding_before(8, 8, 3, 1, kDilation), 1409286146);
+  EXPECT_FALSE(window_fits_int(8, 3, kDilation));
+  // The limit: 8 + effective <= 2^31 - 1, i.e. effective <= 2147483639.
+  EXPECT_TRUE(window_fits_int(8, 2, 2147483638));   // effective 2147483639
+  EXPECT_FALSE(window_fits_int(8, 2, 2147483639));  // effective 2147483640
+  EXPECT_TRUE(window_fits_int(kInt32Max - 3, 3, 1));
+  EXPECT_FALSE(window_fits_int(kInt32Max - 2, 3, 1));
+  // Ordinary windows are unchanged: VALID ceil((8 - 5 + 1) / 2) = 2 for a
+  // 3-tap filter at dilation 2 (effective 5), SAME ceil(8 / 3) = 3.
+  EXPECT_EQ(window_output_size(Padding::kValid, 8, 3, 2, 2), 2);
+  EXPECT_EQ(window_output_size(Padding::kSame, 8, 3, 3, 1), 3);
 }
 
 // A graph with one op of `kind` from `input` to `output` (both activations).

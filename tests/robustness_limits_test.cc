@@ -123,6 +123,66 @@ TEST_F(RobustnessLimits, OverflowingShapeIsRefusedByTheReader) {
   EXPECT_NE(r.err.find("[2147483647, 2147483647, 2147483647, 2147483647]"), std::string::npos) << r.err;
 }
 
+// Kernels prepare before memory planning, so per-position tables built in
+// prepare must not grow with a declared shape. Fuzzing found the optimized
+// DEPTHWISE_CONV_2D asking for 10 GB of tap tables for an input of height
+// 838860805 (53 GB of activations, refused only afterwards); the same shape
+// here must be refused by the arena limit without that allocation (the
+// sanitizer build would abort on it).
+TEST(RobustnessPrepareLimits, DepthwiseWithHugeHeightIsRefusedByTheArenaLimit) {
+  constexpr int32_t kHeight = 838860805;
+  Graph g;
+  const int32_t in = g.add_activation("tall_input", DType::kFloat32, {1, kHeight, 4, 4});
+  const int32_t filter = g.add_constant("filter", DType::kFloat32, {1, 3, 3, 4}, std::vector<uint8_t>(3 * 3 * 4 * 4));
+  const int32_t bias = g.add_constant("bias", DType::kFloat32, {4}, std::vector<uint8_t>(4 * 4));
+  const int32_t out = g.add_activation("tall_output", DType::kFloat32, {1, kHeight, 4, 4});
+  Op op;
+  op.kind = OpKind::kDepthwiseConv2D;
+  op.inputs = {in, filter, bias};
+  op.outputs = {out};
+  op.options = DepthwiseConv2DOptions{};
+  g.ops.push_back(op);
+  g.inputs = {in};
+  g.outputs = {out};
+  for (KernelSet kernels : {KernelSet::kOptimized, KernelSet::kReference}) {
+    InterpreterOptions options;
+    options.kernels.kernels = kernels;
+    auto created = Interpreter::create(g, options);
+    ASSERT_FALSE(created.ok());
+    // The output alone is 838860805 * 16 floats = 53687091520 bytes.
+    EXPECT_EQ(created.status().code(), StatusCode::kResourceExhausted) << created.status().message();
+    EXPECT_NE(created.status().message().find("limit of 2147483648"), std::string::npos)
+        << created.status().message();
+  }
+}
+
+// The same for the optimized BATCH_MATMUL's per-column tables: an empty
+// constant rhs [0, 2^30] costs no bytes yet declares 2^30 columns; the
+// [4, 2^30] int8 output (4 GiB) is refused by the 2 GiB arena limit.
+TEST(RobustnessPrepareLimits, BatchMatMulWithHugeEmptyRhsIsRefusedByTheArenaLimit) {
+  constexpr int32_t kColumns = 1 << 30;
+  const QuantParams unit = QuantParams::per_tensor(1.f, 0);
+  Graph g;
+  const int32_t lhs = g.add_activation("lhs", DType::kInt8, {4, 0}, unit);
+  const int32_t rhs = g.add_constant("empty_rhs", DType::kInt8, {0, kColumns}, {}, unit);
+  const int32_t out = g.add_activation("wide_output", DType::kInt8, {4, kColumns}, unit);
+  Op op;
+  op.kind = OpKind::kBatchMatMul;
+  op.inputs = {lhs, rhs};
+  op.outputs = {out};
+  op.options = BatchMatMulOptions{};
+  g.ops.push_back(op);
+  g.inputs = {lhs};
+  g.outputs = {out};
+  for (KernelSet kernels : {KernelSet::kOptimized, KernelSet::kReference}) {
+    InterpreterOptions options;
+    options.kernels.kernels = kernels;
+    auto created = Interpreter::create(g, options);
+    ASSERT_FALSE(created.ok());
+    EXPECT_EQ(created.status().code(), StatusCode::kResourceExhausted) << created.status().message();
+  }
+}
+
 TEST_F(RobustnessLimits, NegativeDimensionIsRefusedByTheReader) {
   const std::string model = write_model("negative.tflite", relu_graph({1, -4}), false);
   auto r = run_cli({"inspect", model});

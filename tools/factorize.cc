@@ -20,58 +20,21 @@
 #include "quantlab/train/trainable_graph.h"
 #include "quantlab/train/trainer.h"
 #include "subcommands.h"
+#include "training_args.h"
 
 namespace quantlab::cli {
 namespace {
 
 struct FactorizeArgs {
+  TrainingArgs training{"", 15, 64, 1e-3, 1, 0, 5};
   std::string model;
-  std::string data;
   std::string output;
   std::string method = "svd";
   std::vector<int32_t> ranks;
   std::vector<int32_t> ops;
   std::vector<int32_t> in_factors;
   std::vector<int32_t> out_factors;
-  int epochs = 15;
-  int batch = 64;
-  double lr = 1e-3;
-  uint64_t seed = 1;
-  int threads = 0;
-  int patience = 5;
 };
-
-struct FactorSplits {
-  Dataset train, val, test;
-  bool has_test = false;
-};
-
-// A directory with train.npz, val.npz (or validation.npz) and optionally
-// test.npz, or one dataset file split 80/10/10 with the seed.
-Result<FactorSplits> load_factor_splits(const std::string& path, uint64_t seed) {
-  namespace fs = std::filesystem;
-  FactorSplits s;
-  if (fs::is_directory(path)) {
-    const fs::path dir(path);
-    QL_ASSIGN_OR_RETURN(s.train, read_dataset_npz((dir / "train.npz").string()));
-    const fs::path val = fs::exists(dir / "val.npz") ? dir / "val.npz" : dir / "validation.npz";
-    QL_ASSIGN_OR_RETURN(s.val, read_dataset_npz(val.string()));
-    if (fs::exists(dir / "test.npz")) {
-      QL_ASSIGN_OR_RETURN(s.test, read_dataset_npz((dir / "test.npz").string()));
-      s.has_test = true;
-    }
-    return s;
-  }
-  QL_ASSIGN_OR_RETURN(const Dataset all, read_dataset(path));
-  SplitOptions options;
-  options.seed = seed;
-  QL_ASSIGN_OR_RETURN(DatasetSplits parts, split_dataset(all, options));
-  s.train = std::move(parts.train);
-  s.val = std::move(parts.val);
-  s.test = std::move(parts.test);
-  s.has_test = s.test.size() > 0;
-  return s;
-}
 
 struct GridRow {
   int32_t rank = 0;
@@ -98,8 +61,8 @@ void mark_pareto(std::vector<GridRow>* rows) {
 
 Status run_factorize(const FactorizeArgs& args) {
   if (args.ranks.empty()) return invalid_argument("give at least one rank with --ranks");
-  const int threads = train::configure_threads(args.threads);
-  QL_ASSIGN_OR_RETURN(const FactorSplits data, load_factor_splits(args.data, args.seed));
+  const int threads = train::configure_threads(args.training.threads);
+  QL_ASSIGN_OR_RETURN(const TrainingSplits data, load_training_splits(args.training.data, args.training.seed));
   const Dataset& eval_data = data.has_test ? data.test : data.val;
   const char* eval_name = data.has_test ? "test" : "val";
   QL_ASSIGN_OR_RETURN(const Graph original, read_tflite_file(args.model));
@@ -121,12 +84,7 @@ Status run_factorize(const FactorizeArgs& args) {
     if (args.out_factors.size() != 2) return invalid_argument("--out-factors takes two numbers N1 N2");
     options.out_factors = {args.out_factors[0], args.out_factors[1]};
   }
-  train::TrainOptions tuning;
-  tuning.epochs = args.epochs;
-  tuning.batch_size = args.batch;
-  tuning.learning_rate = args.lr;
-  tuning.seed = args.seed;
-  tuning.patience = args.patience;
+  train::TrainOptions tuning = args.training.train_options();
 
   const bool grid = args.ranks.size() > 1;
   if (grid) std::filesystem::create_directories(args.output);
@@ -196,8 +154,8 @@ void register_factorize(CLI::App& app) {
   auto args = std::make_shared<FactorizeArgs>();
   auto* cmd = app.add_subcommand("factorize", "Low-rank factorization of dense layers (svd or tensor train), fine-tuned");
   cmd->add_option("model", args->model, "Float .tflite model")->required();
-  cmd->add_option("--data", args->data, "Directory with train.npz, val.npz [, test.npz], or one .npz/.csv to split")
-      ->required();
+  add_training_options(cmd, &args->training, "Fine-tuning epochs",
+                       "Seed for shuffling and splitting", "Torch threads");
   cmd->add_option("-o,--output", args->output,
                   "Output .tflite (one rank) or directory (several ranks: rank_R.tflite and grid.csv)")
       ->required();
@@ -207,12 +165,6 @@ void register_factorize(CLI::App& app) {
   cmd->add_option("--ops", args->ops, "Op indices of the dense layers (default: every layer that gets smaller)");
   cmd->add_option("--in-factors", args->in_factors, "tt: M1 M2 with M1 * M2 = input features (default balanced)");
   cmd->add_option("--out-factors", args->out_factors, "tt: N1 N2 with N1 * N2 = output features (default balanced)");
-  cmd->add_option("--epochs", args->epochs, "Fine-tuning epochs (default 15)")->check(CLI::PositiveNumber);
-  cmd->add_option("--batch", args->batch, "Batch size (default 64)")->check(CLI::PositiveNumber);
-  cmd->add_option("--lr", args->lr, "Adam learning rate (default 0.001)")->check(CLI::PositiveNumber);
-  cmd->add_option("--seed", args->seed, "Seed for shuffling and splitting (default 1)");
-  cmd->add_option("--threads", args->threads, "Torch threads (default: one per core)");
-  cmd->add_option("--patience", args->patience, "Early-stopping patience; 0 = never (default 5)");
   cmd->callback([args] {
     const Status s = run_factorize(*args);
     if (!s.ok()) fail("factorize", s);

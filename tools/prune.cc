@@ -13,63 +13,26 @@
 #include "quantlab/tflite/writer.h"
 #include "quantlab/train/trainer.h"
 #include "subcommands.h"
+#include "training_args.h"
 
 namespace quantlab::cli {
 namespace {
 
 struct PruneArgs {
+  TrainingArgs training{"", 20, 64, 1e-3, 1, 0, 5};
   std::string model;
-  std::string data;
   std::string output;
   double sparsity = 0.65;
   double initial_sparsity = 0.0;
   std::string schedule = "polynomial";
   std::string scope = "layer";
-  int epochs = 20;
   int ramp_epochs = 4;
   int update_every = 10;
-  int batch = 64;
-  double lr = 1e-3;
-  uint64_t seed = 1;
-  int threads = 0;
-  int patience = 5;
 };
-
-struct PruneSplits {
-  Dataset train, val, test;
-  bool has_test = false;
-};
-
-// A directory with train.npz, val.npz (or validation.npz) and optionally
-// test.npz, or one dataset file split 80/10/10 with the seed.
-Result<PruneSplits> load_prune_splits(const std::string& path, uint64_t seed) {
-  namespace fs = std::filesystem;
-  PruneSplits s;
-  if (fs::is_directory(path)) {
-    const fs::path dir(path);
-    QL_ASSIGN_OR_RETURN(s.train, read_dataset_npz((dir / "train.npz").string()));
-    const fs::path val = fs::exists(dir / "val.npz") ? dir / "val.npz" : dir / "validation.npz";
-    QL_ASSIGN_OR_RETURN(s.val, read_dataset_npz(val.string()));
-    if (fs::exists(dir / "test.npz")) {
-      QL_ASSIGN_OR_RETURN(s.test, read_dataset_npz((dir / "test.npz").string()));
-      s.has_test = true;
-    }
-    return s;
-  }
-  QL_ASSIGN_OR_RETURN(const Dataset all, read_dataset(path));
-  SplitOptions options;
-  options.seed = seed;
-  QL_ASSIGN_OR_RETURN(DatasetSplits parts, split_dataset(all, options));
-  s.train = std::move(parts.train);
-  s.val = std::move(parts.val);
-  s.test = std::move(parts.test);
-  s.has_test = s.test.size() > 0;
-  return s;
-}
 
 Status run_prune(const PruneArgs& args) {
-  const int threads = train::configure_threads(args.threads);
-  QL_ASSIGN_OR_RETURN(const PruneSplits data, load_prune_splits(args.data, args.seed));
+  const int threads = train::configure_threads(args.training.threads);
+  QL_ASSIGN_OR_RETURN(const TrainingSplits data, load_training_splits(args.training.data, args.training.seed));
   const Dataset& eval_data = data.has_test ? data.test : data.val;
   const char* eval_name = data.has_test ? "test" : "val";
   QL_ASSIGN_OR_RETURN(Graph graph, read_tflite_file(args.model));
@@ -89,11 +52,7 @@ Status run_prune(const PruneArgs& args) {
   options.scope = args.scope == "global" ? compress::PruneScope::kGlobal : compress::PruneScope::kLayer;
   options.ramp_epochs = args.ramp_epochs;
   options.mask_update_every = args.update_every;
-  options.train.epochs = args.epochs;
-  options.train.batch_size = args.batch;
-  options.train.learning_rate = args.lr;
-  options.train.seed = args.seed;
-  options.train.patience = args.patience;
+  options.train = args.training.train_options();
   QL_ASSIGN_OR_RETURN(const compress::PruneSummary summary,
                       compress::prune_graph(&graph, data.train, data.val, nullptr, options));
   QL_ASSIGN_OR_RETURN(const train::EvalStats after, train::evaluate_graph(graph, eval_data));
@@ -130,8 +89,8 @@ void register_prune(CLI::App& app) {
   auto args = std::make_shared<PruneArgs>();
   auto* cmd = app.add_subcommand("prune", "Magnitude-prune conv and dense weights of a float .tflite, with fine-tuning");
   cmd->add_option("model", args->model, "Float .tflite model")->required();
-  cmd->add_option("--data", args->data, "Directory with train.npz, val.npz [, test.npz], or one .npz/.csv to split")
-      ->required();
+  add_training_options(cmd, &args->training, "Fine-tuning epochs with the final masks",
+                       "Seed for shuffling and splitting", "Torch threads");
   cmd->add_option("-o,--output", args->output, "Where to write the pruned .tflite model")->required();
   cmd->add_option("--sparsity", args->sparsity, "Final fraction of zero weights (default 0.65)")
       ->check(CLI::Range(0.0, 0.999));
@@ -145,13 +104,6 @@ void register_prune(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--update-every", args->update_every, "Recompute masks every N steps during the ramp (default 10)")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--epochs", args->epochs, "Fine-tuning epochs with the final masks (default 20)")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--batch", args->batch, "Batch size (default 64)")->check(CLI::PositiveNumber);
-  cmd->add_option("--lr", args->lr, "Adam learning rate (default 0.001)")->check(CLI::PositiveNumber);
-  cmd->add_option("--seed", args->seed, "Seed for shuffling and splitting (default 1)");
-  cmd->add_option("--threads", args->threads, "Torch threads (default: one per core)");
-  cmd->add_option("--patience", args->patience, "Early-stopping patience of the fine-tuning; 0 = never (default 5)");
   cmd->callback([args] {
     const Status s = run_prune(*args);
     if (!s.ok()) fail("prune", s);

@@ -17,56 +17,19 @@
 #include "quantlab/train/qat.h"
 #include "quantlab/train/trainable_graph.h"
 #include "subcommands.h"
+#include "training_args.h"
 
 namespace quantlab::cli {
 namespace {
 
 struct QatArgs {
+  TrainingArgs training{"", 5, 64, 2e-4, 1, 0, 0};
   std::string model;
-  std::string data;
   std::string output;
-  int epochs = 5;
-  int batch = 64;
-  double lr = 2e-4;
-  uint64_t seed = 1;
-  int threads = 0;
-  int patience = 0;
   double decay = 0.99;
   bool fc_per_channel = false;
   int64_t calib_samples = 500;
 };
-
-struct QatSplits {
-  Dataset train, val, test;
-  bool has_test = false;
-};
-
-// A directory with train.npz, val.npz (or validation.npz) and optionally
-// test.npz, or one dataset file split 80/10/10 with the seed.
-Result<QatSplits> load_qat_splits(const std::string& path, uint64_t seed) {
-  namespace fs = std::filesystem;
-  QatSplits s;
-  if (fs::is_directory(path)) {
-    const fs::path dir(path);
-    QL_ASSIGN_OR_RETURN(s.train, read_dataset_npz((dir / "train.npz").string()));
-    const fs::path val = fs::exists(dir / "val.npz") ? dir / "val.npz" : dir / "validation.npz";
-    QL_ASSIGN_OR_RETURN(s.val, read_dataset_npz(val.string()));
-    if (fs::exists(dir / "test.npz")) {
-      QL_ASSIGN_OR_RETURN(s.test, read_dataset_npz((dir / "test.npz").string()));
-      s.has_test = true;
-    }
-    return s;
-  }
-  QL_ASSIGN_OR_RETURN(const Dataset all, read_dataset(path));
-  SplitOptions options;
-  options.seed = seed;
-  QL_ASSIGN_OR_RETURN(DatasetSplits parts, split_dataset(all, options));
-  s.train = std::move(parts.train);
-  s.val = std::move(parts.val);
-  s.test = std::move(parts.test);
-  s.has_test = s.test.size() > 0;
-  return s;
-}
 
 // Accuracy of a model by the evaluation harness (the interpreter).
 Result<EvalResult> interpreter_eval(const Graph& g, const Dataset& data, int threads) {
@@ -81,8 +44,8 @@ double accuracy_of(const EvalResult& r) {
 }
 
 Status run_qat(const QatArgs& args) {
-  const int threads = train::configure_threads(args.threads);
-  QL_ASSIGN_OR_RETURN(const QatSplits data, load_qat_splits(args.data, args.seed));
+  const int threads = train::configure_threads(args.training.threads);
+  QL_ASSIGN_OR_RETURN(const TrainingSplits data, load_training_splits(args.training.data, args.training.seed));
   const Dataset& eval_data = data.has_test ? data.test : data.val;
   const char* eval_name = data.has_test ? "test" : "val";
   QL_ASSIGN_OR_RETURN(Graph graph, read_tflite_file(args.model));
@@ -103,15 +66,11 @@ Status run_qat(const QatArgs& args) {
   QL_ASSIGN_OR_RETURN(const EvalResult ptq_eval, interpreter_eval(ptq.graph, eval_data, threads));
 
   train::QatOptions options;
-  options.train.epochs = args.epochs;
-  options.train.batch_size = args.batch;
-  options.train.learning_rate = args.lr;
-  options.train.seed = args.seed;
-  options.train.patience = args.patience;
+  options.train = args.training.train_options();
   options.range_decay = args.decay;
   options.fc_per_channel = args.fc_per_channel;
-  std::printf("qat: %s, %d epochs, Adam lr %g, range decay %g, %d thread%s\n", args.model.c_str(), args.epochs,
-              args.lr, args.decay, threads, threads == 1 ? "" : "s");
+  std::printf("qat: %s, %d epochs, Adam lr %g, range decay %g, %d thread%s\n", args.model.c_str(),
+              args.training.epochs, args.training.lr, args.decay, threads, threads == 1 ? "" : "s");
   QL_ASSIGN_OR_RETURN(const train::QatResult qat,
                       train::quantization_aware_train(&graph, data.train, data.val, nullptr, options));
   std::printf("kept epoch %d of %zu; %zu learned ranges\n", qat.summary.best_epoch, qat.summary.epochs.size(),
@@ -154,15 +113,9 @@ void register_qat(CLI::App& app) {
   auto args = std::make_shared<QatArgs>();
   auto* cmd = app.add_subcommand("qat", "Quantization-aware training, then conversion to the five schemes");
   cmd->add_option("model", args->model, "Float .tflite model (original, pruned or factorized)")->required();
-  cmd->add_option("--data", args->data, "Directory with train.npz, val.npz [, test.npz], or one .npz/.csv to split")
-      ->required();
+  add_training_options(cmd, &args->training, "QAT epochs",
+                       "Seed for shuffling and splitting", "Torch and interpreter threads");
   cmd->add_option("-o,--output", args->output, "Output directory: <model>.qat.<scheme>.tflite")->required();
-  cmd->add_option("--epochs", args->epochs, "QAT epochs (default 5)")->check(CLI::PositiveNumber);
-  cmd->add_option("--batch", args->batch, "Batch size (default 64)")->check(CLI::PositiveNumber);
-  cmd->add_option("--lr", args->lr, "Adam learning rate (default 0.0002)")->check(CLI::PositiveNumber);
-  cmd->add_option("--seed", args->seed, "Seed for shuffling and splitting (default 1)");
-  cmd->add_option("--threads", args->threads, "Torch and interpreter threads (default: one per core)");
-  cmd->add_option("--patience", args->patience, "Early-stopping patience; 0 = never (default 0)");
   cmd->add_option("--range-decay", args->decay, "Moving-average decay of the activation ranges (default 0.99)")
       ->check(CLI::Range(0.0, 0.9999));
   cmd->add_flag("--fc-per-channel", args->fc_per_channel, "Dense weights per output channel");

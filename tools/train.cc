@@ -14,61 +14,20 @@
 #include "quantlab/train/trainer.h"
 #include "quantlab/zoo/zoo.h"
 #include "subcommands.h"
+#include "training_args.h"
 
 namespace quantlab::cli {
 namespace {
 
 struct TrainArgs {
+  TrainingArgs training{"", 30, 64, 1e-3, 1, 0, 8};
   std::string arch;
   std::string init;
-  std::string data;
   std::string output;
   std::string task;  // empty: from the labels
-  int epochs = 30;
-  int batch = 64;
-  double lr = 1e-3;
-  uint64_t seed = 1;
   double scale = 1.0;
-  int threads = 0;
-  int patience = 8;
   double threshold = 0.5;
 };
-
-struct Splits {
-  Dataset train, val, test;
-  bool has_test = false;
-  std::string origin;
-};
-
-// A directory holds train.npz, val.npz (or validation.npz) and optionally
-// test.npz; a single file is split 80/10/10 with the seed (stratified for
-// class labels).
-Result<Splits> load_splits(const std::string& path, uint64_t seed) {
-  namespace fs = std::filesystem;
-  Splits s;
-  if (fs::is_directory(path)) {
-    const fs::path dir(path);
-    QL_ASSIGN_OR_RETURN(s.train, read_dataset_npz((dir / "train.npz").string()));
-    const fs::path val = fs::exists(dir / "val.npz") ? dir / "val.npz" : dir / "validation.npz";
-    QL_ASSIGN_OR_RETURN(s.val, read_dataset_npz(val.string()));
-    if (fs::exists(dir / "test.npz")) {
-      QL_ASSIGN_OR_RETURN(s.test, read_dataset_npz((dir / "test.npz").string()));
-      s.has_test = true;
-    }
-    s.origin = path + " (train/val" + std::string(s.has_test ? "/test" : "") + " files)";
-    return s;
-  }
-  QL_ASSIGN_OR_RETURN(const Dataset all, read_dataset(path));
-  SplitOptions options;
-  options.seed = seed;
-  QL_ASSIGN_OR_RETURN(DatasetSplits parts, split_dataset(all, options));
-  s.train = std::move(parts.train);
-  s.val = std::move(parts.val);
-  s.test = std::move(parts.test);
-  s.has_test = s.test.size() > 0;
-  s.origin = path + " (split 80/10/10 with seed " + std::to_string(seed) + ")";
-  return s;
-}
 
 // The zoo request that fits the data: input = one sample's shape; head and
 // output count from the labels (a softmax over K classes, one sigmoid per
@@ -78,7 +37,7 @@ Result<zoo::ModelRequest> request_for_data(const TrainArgs& args, const Dataset&
   QL_ASSIGN_OR_RETURN(zoo::ModelRequest r, zoo::default_request(args.arch));
   r.input_shape = train.sample_shape();
   r.width_scale = args.scale;
-  r.seed = args.seed;
+  r.seed = args.training.seed;
   const int32_t labels = train.num_labels();
   if (train.label_kind() == LabelKind::kMultiHot) {
     if (!args.task.empty() && args.task != "multilabel")
@@ -138,8 +97,8 @@ std::string underscored(std::string s) {
 Status run_train(const TrainArgs& args) {
   if (args.arch.empty() == args.init.empty())
     return invalid_argument("give exactly one of --arch NAME (a zoo architecture) or --init MODEL.tflite");
-  const int threads = train::configure_threads(args.threads);
-  QL_ASSIGN_OR_RETURN(const Splits data, load_splits(args.data, args.seed));
+  const int threads = train::configure_threads(args.training.threads);
+  QL_ASSIGN_OR_RETURN(const TrainingSplits data, load_training_splits(args.training.data, args.training.seed));
 
   Graph graph;
   if (!args.arch.empty()) {
@@ -159,19 +118,14 @@ Status run_train(const TrainArgs& args) {
   std::printf("data: %s: train %lld, val %lld%s samples\n", data.origin.c_str(),
               static_cast<long long>(data.train.size()), static_cast<long long>(data.val.size()),
               data.has_test ? (", test " + std::to_string(data.test.size())).c_str() : "");
-  std::printf("training: Adam lr %g, batch %d, up to %d epochs (patience %d), seed %llu, %d thread%s\n", args.lr,
-              args.batch, args.epochs, args.patience, static_cast<unsigned long long>(args.seed), threads,
-              threads == 1 ? "" : "s");
+  const TrainingArgs& t = args.training;
+  std::printf("training: Adam lr %g, batch %d, up to %d epochs (patience %d), seed %llu, %d thread%s\n", t.lr, t.batch,
+              t.epochs, t.patience, static_cast<unsigned long long>(t.seed), threads, threads == 1 ? "" : "s");
 
-  train::TrainOptions options;
-  options.epochs = args.epochs;
-  options.batch_size = args.batch;
-  options.learning_rate = args.lr;
-  options.seed = args.seed;
-  options.patience = args.patience;
+  train::TrainOptions options = args.training.train_options();
   options.threshold = args.threshold;
   const bool multilabel = data.train.label_kind() == LabelKind::kMultiHot;
-  ProgressPrinter printer(args.epochs, underscored(multilabel ? "macro F1" : "accuracy"));
+  ProgressPrinter printer(args.training.epochs, underscored(multilabel ? "macro F1" : "accuracy"));
   train::TrainProgress progress;
   progress.on_batch = [&](int epoch, int64_t done, int64_t total, double loss) {
     printer.batch(epoch, done, total, loss);
@@ -192,8 +146,8 @@ Status run_train(const TrainArgs& args) {
                   summary.test.macro_f1, summary.test.loss, static_cast<long long>(summary.test.samples));
     }
   }
-  graph.description += "; trained by quantlab train on " + args.data + " (" + std::to_string(summary.best_epoch) +
-                       " epochs kept)";
+  graph.description += "; trained by quantlab train on " + args.training.data + " (" +
+                       std::to_string(summary.best_epoch) + " epochs kept)";
   QL_RETURN_IF_ERROR(write_tflite_file(graph, args.output));
   std::printf("wrote %s\n", args.output.c_str());
   return Status::Ok();
@@ -206,18 +160,11 @@ void register_train(CLI::App& app) {
   auto* cmd = app.add_subcommand("train", "Train a zoo architecture (or fine-tune a float .tflite) on a dataset");
   cmd->add_option("--arch", args->arch, "Zoo architecture: " + zoo::architecture_names());
   cmd->add_option("--init", args->init, "Fine-tune this float .tflite model instead of building one");
-  cmd->add_option("--data", args->data, "Directory with train.npz, val.npz [, test.npz], or one .npz/.csv to split")
-      ->required();
+  add_training_options(cmd, &args->training, "Maximum number of epochs",
+                       "Seed for weight initialization, shuffling and splitting", "Torch threads");
   cmd->add_option("-o,--output", args->output, "Where to write the trained .tflite model")->required();
-  cmd->add_option("--epochs", args->epochs, "Maximum number of epochs (default 30)")->check(CLI::PositiveNumber);
-  cmd->add_option("--batch", args->batch, "Batch size (default 64)")->check(CLI::PositiveNumber);
-  cmd->add_option("--lr", args->lr, "Adam learning rate (default 0.001)")->check(CLI::PositiveNumber);
-  cmd->add_option("--seed", args->seed, "Seed for weight initialization, shuffling and splitting (default 1)");
   cmd->add_option("--scale", args->scale, "Width scale of the architecture: filter and dense widths x W (default 1)")
       ->check(CLI::Range(1e-6, 16.0));
-  cmd->add_option("--threads", args->threads, "Torch threads (default: one per core)");
-  cmd->add_option("--patience", args->patience,
-                  "Stop after this many epochs without a lower validation loss; 0 = never (default 8)");
   cmd->add_option("--task", args->task, "With --arch: multiclass, multilabel or binary (default: from the labels)")
       ->check(CLI::IsMember({"multiclass", "multilabel", "binary"}));
   cmd->add_option("--threshold", args->threshold, "Sigmoid decision threshold for the metrics (default 0.5)");

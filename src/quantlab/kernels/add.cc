@@ -1,12 +1,8 @@
 #include "quantlab/kernels/add.h"
 
 #include <algorithm>
-#include <memory>
-#include <tuple>
 
-#include "quantlab/kernels/kernel.h"
-#include "quantlab/kernels/prepare_checks.h"
-#include "quantlab/numerics/quantize_values.h"
+#include "quantlab/kernels/elementwise_binary.h"
 
 namespace quantlab {
 
@@ -26,64 +22,18 @@ void add_int8(const BroadcastPlan& plan, const int8_t* a, const int8_t* b, int8_
 
 namespace {
 
-enum class AddVariant { kFloat32, kInt8 };
-
-struct AddData : OpData {
-  AddVariant variant = AddVariant::kFloat32;
-  BroadcastPlan plan;
-  float activation_min = 0.f, activation_max = 0.f;
-  QuantizedAddParams quantized;
-};
-
 Status prepare(PrepareContext& ctx) {
-  const AddOptions& options = ctx.op.opts<AddOptions>();
-  const TensorInfo& a = ctx.input(0);
-  const TensorInfo& b = ctx.input(1);
-  TensorInfo& out = ctx.output(0);
-  if (a.dtype != b.dtype || a.dtype != out.dtype) return ctx.unsupported_types();
-  QL_RETURN_IF_ERROR(require_clamp_activation(ctx, options.activation));
-  auto plan = plan_broadcast(a.shape, b.shape);
-  if (!plan.ok()) return op_context(ctx, plan.status());
-
-  auto data = std::make_unique<AddData>();
-  data->plan = std::move(plan).value();
-  switch (a.dtype) {
-    case DType::kFloat32: {
-      data->variant = AddVariant::kFloat32;
-      std::tie(data->activation_min, data->activation_max) = float_activation_range(options.activation);
-      break;
-    }
-    case DType::kInt8: {
-      QL_RETURN_IF_ERROR(require_per_tensor_quant(ctx, a, "input 0"));
-      QL_RETURN_IF_ERROR(require_per_tensor_quant(ctx, b, "input 1"));
-      QL_RETURN_IF_ERROR(require_per_tensor_quant(ctx, out, "output"));
-      data->variant = AddVariant::kInt8;
-      const auto [act_min, act_max] =
-          quantized_activation_range(options.activation, out.scale(), out.zero_point(), out.dtype);
-      data->quantized = make_quantized_add_params(a.scale(), a.zero_point(), b.scale(), b.zero_point(), out.scale(),
-                                                  out.zero_point(), act_min, act_max, ctx.options.rounding);
-      break;
-    }
-    default:
-      return ctx.unsupported_types();
-  }
-  out.shape = data->plan.output_shape;
-  ctx.data = std::move(data);
-  return Status::Ok();
+  // A lambda, as the builder's trailing default argument (the int8 left
+  // shift) is not part of its function type.
+  const auto make_params = [](float s1, int32_t z1, float s2, int32_t z2, float s_out, int32_t z_out, int32_t lo,
+                              int32_t hi, Rounding rounding) {
+    return make_quantized_add_params(s1, z1, s2, z2, s_out, z_out, lo, hi, rounding);
+  };
+  return elementwise::prepare_binary<QuantizedAddParams>(ctx, ctx.op.opts<AddOptions>().activation, make_params);
 }
 
 Status eval(const EvalContext& ctx) {
-  const AddData& data = ctx.op_data<AddData>();
-  switch (data.variant) {
-    case AddVariant::kFloat32:
-      add_float(data.plan, ctx.input<float>(0), ctx.input<float>(1), ctx.output<float>(0), data.activation_min,
-                data.activation_max);
-      return Status::Ok();
-    case AddVariant::kInt8:
-      add_int8(data.plan, ctx.input<int8_t>(0), ctx.input<int8_t>(1), ctx.output<int8_t>(0), data.quantized);
-      return Status::Ok();
-  }
-  return internal_error("ADD: unknown kernel variant");
+  return elementwise::eval_binary<QuantizedAddParams>(ctx, add_float, add_int8);
 }
 
 }  // namespace

@@ -84,7 +84,8 @@ void batch_matmul_int8(const BatchMatMulInt8Params& p, const int8_t* lhs, const 
         int32_t acc = 0;
         for (int kk = 0; kk < s.k; ++kk)
           acc += (lhs_at(s, l, i, kk) - p.lhs_zero_point) * (rhs_at(s, r, kk, j) - p.rhs_zero_point);
-        acc = multiply_by_quantized_multiplier(acc, p.multiplier, p.rounding) + p.output_zero_point;
+        acc = add_zero_point_wrapping(multiply_by_quantized_multiplier(acc, p.multiplier, p.rounding),
+                                      p.output_zero_point);
         *output++ = static_cast<int8_t>(std::min(std::max(acc, int32_t{-128}), int32_t{127}));
       }
   }

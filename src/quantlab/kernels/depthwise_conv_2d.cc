@@ -68,7 +68,8 @@ void depthwise_conv_2d_int8(const DepthwiseConv2DInt8Params& p, const int8_t* in
     int32_t acc =
         window_sum<int8_t, int32_t>(g, input + b * input_batch_size(g), -p.input_zero_point, filter, y, x, ic, oc);
     if (bias != nullptr) acc += bias[oc];
-    acc = multiply_by_quantized_multiplier(acc, p.channel_multipliers[oc], p.rounding) + p.output_zero_point;
+    acc = add_zero_point_wrapping(multiply_by_quantized_multiplier(acc, p.channel_multipliers[oc], p.rounding),
+                                 p.output_zero_point);
     output[i] = static_cast<int8_t>(std::min(std::max(acc, p.act_min), p.act_max));
   });
 }
@@ -112,6 +113,10 @@ Result<Conv2DGeometry> compute_geometry(const PrepareContext& ctx, const Depthwi
                      shape_to_string(w) + " over input " + shape_to_string(in));
   if (o.stride_h < 1 || o.stride_w < 1 || o.dilation_h < 1 || o.dilation_w < 1)
     return ctx.error("strides and dilations must be >= 1");
+  if (!window_fits_int(in[1], w[1], o.dilation_h) || !window_fits_int(in[2], w[2], o.dilation_w))
+    return ctx.error("filter " + shape_to_string(w) + " with dilation " + std::to_string(o.dilation_h) + "x" +
+                     std::to_string(o.dilation_w) + " over input " + shape_to_string(in) +
+                     " spans more than 2^31 - 1 positions");
   Conv2DGeometry g;
   g.batches = in[0], g.in_h = in[1], g.in_w = in[2], g.in_c = in[3];
   g.out_c = w[3], g.filter_h = w[1], g.filter_w = w[2];

@@ -42,7 +42,8 @@ void fully_connected_int8(const FullyConnectedInt8Params& p, const int8_t* input
       int32_t acc =
           dot<int8_t, int32_t>(input + r * s.in, -p.input_zero_point, weights + static_cast<int64_t>(c) * s.in, s.in);
       if (bias != nullptr) acc += bias[c];
-      acc = multiply_by_quantized_multiplier(acc, p.channel_multipliers[c], p.rounding) + p.output_zero_point;
+      acc = add_zero_point_wrapping(multiply_by_quantized_multiplier(acc, p.channel_multipliers[c], p.rounding),
+                                    p.output_zero_point);
       *output++ = static_cast<int8_t>(std::min(std::max(acc, p.act_min), p.act_max));
     }
 }

@@ -3,10 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <memory>
-#include <tuple>
 
-#include "quantlab/kernels/prepare_checks.h"
-#include "quantlab/numerics/quantize_values.h"
 
 namespace quantlab {
 namespace {
@@ -35,57 +32,13 @@ void max_pool_int8(const PoolGeometry& geometry, const int8_t* input, int8_t* ou
 
 namespace {
 
-enum class MaxPoolVariant { kFloat32, kInt8 };
-
-struct MaxPoolData : OpData {
-  MaxPoolVariant variant = MaxPoolVariant::kFloat32;
-  PoolGeometry geometry;
-  float float_min = 0.f, float_max = 0.f;
-  int32_t quantized_min = 0, quantized_max = 0;
-};
-
 Status prepare(PrepareContext& ctx) {
-  const Pool2DOptions& options = ctx.op.opts<Pool2DOptions>();
-  const TensorInfo& input = ctx.input(0);
-  TensorInfo& output = ctx.output(0);
-  if (input.dtype != output.dtype) return ctx.unsupported_types();
-  QL_RETURN_IF_ERROR(require_clamp_activation(ctx, options.activation));
-  QL_ASSIGN_OR_RETURN(PoolGeometry geometry, plan_pool(ctx, options));
-
-  auto data = std::make_unique<MaxPoolData>();
-  data->geometry = geometry;
-  switch (input.dtype) {
-    case DType::kFloat32:
-      data->variant = MaxPoolVariant::kFloat32;
-      std::tie(data->float_min, data->float_max) = float_activation_range(options.activation);
-      break;
-    case DType::kInt8:
-      QL_RETURN_IF_ERROR(require_same_quant(ctx, input, output));
-      data->variant = MaxPoolVariant::kInt8;
-      std::tie(data->quantized_min, data->quantized_max) =
-          quantized_activation_range(options.activation, output.scale(), output.zero_point(), output.dtype);
-      break;
-    default:
-      return ctx.unsupported_types();
-  }
-  output.shape = {geometry.batches, geometry.window.out_h, geometry.window.out_w, geometry.channels};
+  QL_ASSIGN_OR_RETURN(std::unique_ptr<PoolData> data, prepare_pool(ctx));
   ctx.data = std::move(data);
   return Status::Ok();
 }
 
-Status eval(const EvalContext& ctx) {
-  const MaxPoolData& data = ctx.op_data<MaxPoolData>();
-  switch (data.variant) {
-    case MaxPoolVariant::kFloat32:
-      max_pool_float(data.geometry, ctx.input<float>(0), ctx.output<float>(0), data.float_min, data.float_max);
-      return Status::Ok();
-    case MaxPoolVariant::kInt8:
-      max_pool_int8(data.geometry, ctx.input<int8_t>(0), ctx.output<int8_t>(0), data.quantized_min,
-                    data.quantized_max);
-      return Status::Ok();
-  }
-  return internal_error("MAX_POOL_2D: unknown kernel variant");
-}
+Status eval(const EvalContext& ctx) { return eval_pool(ctx, max_pool_float, max_pool_int8); }
 
 }  // namespace
 

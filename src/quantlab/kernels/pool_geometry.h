@@ -1,8 +1,10 @@
-// Shared geometry of AVERAGE_POOL_2D and MAX_POOL_2D on NHWC tensors.
+// Shared geometry and preparation of AVERAGE_POOL_2D and MAX_POOL_2D on
+// NHWC tensors.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 
 #include "quantlab/kernels/kernel.h"
 #include "quantlab/kernels/window.h"
@@ -18,6 +20,31 @@ struct PoolGeometry {
 // Validates a pool's input (rank 4, NHWC) and options, and computes its
 // geometry; the output shape is [batches, window.out_h, window.out_w, channels].
 Result<PoolGeometry> plan_pool(const PrepareContext& ctx, const Pool2DOptions& options);
+
+// What both pools prepare: the geometry and the fused clamp, in float32 or
+// in int8 (where input and output must share their parameters).
+struct PoolData : OpData {
+  PoolGeometry geometry;
+  bool int8 = false;
+  float float_min = 0.f, float_max = 0.f;
+  int32_t quantized_min = 0, quantized_max = 0;
+};
+
+// Validates the pool, sets the output shape and returns its data.
+Result<std::unique_ptr<PoolData>> prepare_pool(PrepareContext& ctx);
+
+// FloatPool(geometry, in, out, float_min, float_max);
+// Int8Pool(geometry, in, out, quantized_min, quantized_max).
+template <typename FloatPool, typename Int8Pool>
+Status eval_pool(const EvalContext& ctx, FloatPool float_pool, Int8Pool int8_pool) {
+  const PoolData& d = ctx.op_data<PoolData>();
+  if (d.int8) {
+    int8_pool(d.geometry, ctx.input<int8_t>(0), ctx.output<int8_t>(0), d.quantized_min, d.quantized_max);
+  } else {
+    float_pool(d.geometry, ctx.input<float>(0), ctx.output<float>(0), d.float_min, d.float_max);
+  }
+  return Status::Ok();
+}
 
 // The part of the input one output element's window covers, clipped to the
 // input: padded positions are not visited, which is why averages divide by

@@ -1,6 +1,10 @@
 // Geometry of sliding windows (convolution and pooling), as TFLite computes it.
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+
 #include "quantlab/ir/op_options.h"
 
 namespace quantlab {
@@ -8,18 +12,31 @@ namespace quantlab {
 // Output length along one spatial axis.
 //   SAME:  ceil(in / stride)
 //   VALID: ceil((in - effective_filter + 1) / stride), effective_filter = (filter - 1) * dilation + 1
+// Formed in int64 (a file may declare a filter and dilation whose product
+// overflows int); a VALID window larger than the input gives 0.
 inline int window_output_size(Padding padding, int in, int filter, int stride, int dilation) {
-  const int effective = (filter - 1) * dilation + 1;
-  if (padding == Padding::kSame) return (in + stride - 1) / stride;
-  return (in - effective + stride) / stride;
+  const int64_t effective = (int64_t{filter} - 1) * dilation + 1;
+  const int64_t out = padding == Padding::kSame ? (int64_t{in} + stride - 1) / stride
+                                                : (int64_t{in} - effective + stride) / stride;
+  return static_cast<int>(std::clamp<int64_t>(out, 0, std::numeric_limits<int>::max()));
 }
 
 // Padding before the first element (top or left); TFLite puts the odd extra
 // padding element at the end.
 inline int window_padding_before(int in, int out, int filter, int stride, int dilation) {
-  const int effective = (filter - 1) * dilation + 1;
-  const int total = (out - 1) * stride + effective - in;
-  return total > 0 ? total / 2 : 0;
+  const int64_t effective = (int64_t{filter} - 1) * dilation + 1;
+  const int64_t total = (int64_t{out} - 1) * stride + effective - in;
+  return total > 0 ? static_cast<int>(std::min<int64_t>(total / 2, std::numeric_limits<int>::max())) : 0;
+}
+
+// Kernels index input positions as out * stride - pad + tap * dilation in
+// int; every such value lies within [-effective, in + effective), where
+// effective = (filter - 1) * dilation + 1, so a window is only usable when
+// in + effective fits int. Prepare refuses the others (a file can declare a
+// dilation of 2^30 at no cost).
+inline bool window_fits_int(int64_t in, int64_t filter, int64_t dilation) {
+  const int64_t effective = (filter - 1) * dilation + 1;
+  return effective <= int64_t{std::numeric_limits<int>::max()} - in;
 }
 
 struct Window2D {

@@ -42,8 +42,8 @@ inline int32_t quantized_add(int32_t a, int32_t b, const QuantizedAddParams& p) 
   const int32_t shifted_b = (b + p.input2_offset) * (int32_t{1} << p.left_shift);
   const int32_t scaled_a = multiply_by_quantized_multiplier(shifted_a, p.input1_multiplier, p.rounding);
   const int32_t scaled_b = multiply_by_quantized_multiplier(shifted_b, p.input2_multiplier, p.rounding);
-  const int32_t sum = multiply_by_quantized_multiplier(scaled_a + scaled_b, p.output_multiplier, p.rounding) +
-                      p.output_zero_point;
+  const int32_t sum = add_zero_point_wrapping(
+      multiply_by_quantized_multiplier(scaled_a + scaled_b, p.output_multiplier, p.rounding), p.output_zero_point);
   return std::min(std::max(sum, p.output_min), p.output_max);
 }
 
@@ -66,7 +66,8 @@ QuantizedMulParams make_quantized_mul_params(float input1_scale, int32_t input1_
 inline int32_t quantized_mul(int32_t a, int32_t b, const QuantizedMulParams& p) {
   const int32_t product = (a + p.input1_offset) * (b + p.input2_offset);
   const int32_t out =
-      multiply_by_quantized_multiplier(product, p.output_multiplier, p.rounding) + p.output_zero_point;
+      add_zero_point_wrapping(multiply_by_quantized_multiplier(product, p.output_multiplier, p.rounding),
+                              p.output_zero_point);
   return std::min(std::max(out, p.output_min), p.output_max);
 }
 
@@ -88,8 +89,8 @@ RequantizeParams make_requantize_params(float input_scale, int32_t input_zero_po
                                         Rounding rounding);
 
 inline int32_t requantize_value(int32_t q, const RequantizeParams& p) {
-  const int32_t out =
-      multiply_by_quantized_multiplier(q - p.input_zero_point, p.multiplier, p.rounding) + p.output_zero_point;
+  const int32_t out = add_zero_point_wrapping(
+      multiply_by_quantized_multiplier(q - p.input_zero_point, p.multiplier, p.rounding), p.output_zero_point);
   return std::min(std::max(out, p.output_min), p.output_max);
 }
 

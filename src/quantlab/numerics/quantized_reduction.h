@@ -35,7 +35,8 @@ QuantizedMeanParams make_quantized_mean_params(float input_scale, int32_t input_
 // |sum| < 2^31 holds for fewer than 2^23 int8 elements.
 inline int32_t quantized_mean(int64_t raw_sum, const QuantizedMeanParams& p) {
   const int32_t centered = static_cast<int32_t>(raw_sum - int64_t{p.input_zero_point} * p.count);
-  const int32_t out = multiply_by_quantized_multiplier(centered, p.multiplier, p.rounding) + p.output_zero_point;
+  const int32_t out = add_zero_point_wrapping(multiply_by_quantized_multiplier(centered, p.multiplier, p.rounding),
+                                              p.output_zero_point);
   return std::min(std::max(out, p.output_min), p.output_max);
 }
 

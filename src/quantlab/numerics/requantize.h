@@ -43,6 +43,18 @@ int32_t rounding_divide_by_pot(int32_t x, int exponent);
 // x * real_multiplier rounded to int32, with the given rounding style.
 int32_t multiply_by_quantized_multiplier(int32_t x, QuantizedMultiplier m, Rounding rounding);
 
+// Adds an output zero point to a rescaled value modulo 2^32, as TFLite's
+// reference kernels' int32 addition behaves in practice and as the vector
+// requantization lanes add it. The sum only leaves int32 when the rescaled
+// value lies within the zero point (a value of an 8- or 16-bit type) of an
+// int32 limit; in a well-formed model rescaled values lie near the output
+// type's range, so only a malformed file (say a scale ratio of 1e19) gets
+// there, and it then gets a clamped, meaningless value instead of undefined
+// behaviour.
+inline int32_t add_zero_point_wrapping(int32_t scaled, int32_t zero_point) {
+  return static_cast<int32_t>(static_cast<uint32_t>(scaled) + static_cast<uint32_t>(zero_point));
+}
+
 // 64-bit accumulator variant used where sums can exceed int32 (e.g. MEAN over
 // large windows). Applies the same rounding as the int32 version.
 int32_t multiply_by_quantized_multiplier_64(int64_t x, QuantizedMultiplier m, Rounding rounding);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "quantlab/core/file_io.h"
@@ -34,9 +35,19 @@ std::string tensor_label(int32_t index, const std::string& name) {
   return s;
 }
 
+// The verifier checks a vector's length field for 4-byte alignment but not
+// its elements, so the 8-byte elements of a malformed file (int64 zero
+// points) may sit at an address that is 4 mod 8. Copying the bytes reads
+// them at any alignment; flatbuffers scalars are little-endian, as on every
+// host quantlab builds for.
 template <typename T>
 std::vector<T> copy_vector(const flatbuffers::Vector<T>* v) {
-  return v ? std::vector<T>(v->begin(), v->end()) : std::vector<T>();
+  static_assert(std::is_arithmetic_v<T>, "copy_vector copies scalars");
+  static_assert(FLATBUFFERS_LITTLEENDIAN, "flatbuffers scalars are copied as they are stored");
+  if (v == nullptr || v->size() == 0) return {};
+  std::vector<T> out(v->size());
+  std::memcpy(out.data(), v->Data(), out.size() * sizeof(T));
+  return out;
 }
 
 // The bytes of file buffer `index`: inline data, or a range after the

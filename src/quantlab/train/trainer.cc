@@ -7,7 +7,10 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <numeric>
+#include <random>
 #include <thread>
+#include <vector>
 
 #include "quantlab/metrics/classification.h"
 #include "quantlab/train/bridge.h"
@@ -15,6 +18,20 @@
 
 namespace quantlab::train {
 namespace {
+
+// The order of one epoch's samples: a Fisher-Yates shuffle driven by the
+// run's own generator rather than libtorch's global one, so that runs with
+// the same seed visit the same batches even while other trainings run in
+// other threads of the process (the study trains several models at once).
+torch::Tensor epoch_order(int64_t size, std::mt19937_64& rng) {
+  std::vector<int64_t> order(static_cast<size_t>(size));
+  std::iota(order.begin(), order.end(), int64_t{0});
+  for (int64_t i = size - 1; i > 0; --i) {
+    std::uniform_int_distribution<int64_t> pick(0, i);
+    std::swap(order[static_cast<size_t>(i)], order[static_cast<size_t>(pick(rng))]);
+  }
+  return torch::tensor(order, torch::kInt64);
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -190,7 +207,7 @@ Result<TrainSummary> train_impl(Graph* graph, const Dataset& train, const Datase
   QL_ASSIGN_OR_RETURN(const TensorData train_data, to_tensors(*graph, task, train, "training data"));
   QL_ASSIGN_OR_RETURN(const TensorData val_data, to_tensors(*graph, task, val, "validation data"));
 
-  torch::manual_seed(options.seed);
+  std::mt19937_64 shuffle_rng(options.seed);
   QL_ASSIGN_OR_RETURN(std::shared_ptr<GraphModule> module, GraphModule::create(*graph));
   if (options.on_start) options.on_start(*module);
   torch::optim::Adam optimizer(module->parameters(), torch::optim::AdamOptions(options.learning_rate));
@@ -206,7 +223,7 @@ Result<TrainSummary> train_impl(Graph* graph, const Dataset& train, const Datase
   for (int epoch = 1; epoch <= options.epochs; ++epoch) {
     const auto epoch_start = Clock::now();
     module->train();
-    const torch::Tensor order = torch::randperm(train_data.size, torch::kInt64);
+    const torch::Tensor order = epoch_order(train_data.size, shuffle_rng);
     double loss_sum = 0;
     int64_t done = 0;
     for (int64_t begin = 0; begin < train_data.size; begin += options.batch_size) {

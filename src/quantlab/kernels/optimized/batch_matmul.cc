@@ -233,6 +233,16 @@ Status prepare(PrepareContext& ctx) {
   const TensorInfo& output = ctx.output(0);
   const SimdLevel level = best_simd_level();
   const BatchMatMulShape s = matmul_shape(ctx);
+  // The packed form builds per-column tables (multipliers, column sums) here,
+  // before memory planning weighs the output, and an empty rhs [0, n] lets a
+  // file declare any n at no cost. Outputs without elements and more than
+  // 2^20 columns (above any real layer) stay with the reference kernel,
+  // which allocates nothing per column.
+  constexpr int kMaxPackedColumns = 1 << 20;
+  if (output.num_elements() == 0 || s.n > kMaxPackedColumns) {
+    ctx.data = std::move(data);
+    return Status::Ok();
+  }
   if (lhs.dtype == DType::kFloat32 && rhs.dtype == DType::kFloat32 && output.dtype == DType::kFloat32) {
     data->real = std::make_unique<OptimizedBatchMatMulFloat>(s, reinterpret_cast<const float*>(rhs.constant), level);
     ctx.scratch_bytes = std::max(ctx.scratch_bytes, data->real->scratch_bytes());

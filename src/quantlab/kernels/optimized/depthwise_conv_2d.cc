@@ -525,6 +525,18 @@ Status prepare(PrepareContext& ctx) {
   const Window2D win = compute_window(o.padding, g.in_h, g.in_w, g.filter_h, g.filter_w, g.stride_h, g.stride_w,
                                       g.dilation_h, g.dilation_w);
   g.out_h = win.out_h, g.out_w = win.out_w, g.pad_top = win.pad_top, g.pad_left = win.pad_left;
+  // The packed form keeps a 12-byte tap table entry per output row and
+  // column, built here, before memory planning weighs the output: a file
+  // declaring an input of height 838860805 asked for 10 GB of tables before
+  // its 53 GB activations were refused. Outputs without elements and axes
+  // beyond 2^20 positions (far more than any real activation; the tables
+  // then stay below 24 MiB) stay with the reference kernel, which allocates
+  // nothing per position.
+  constexpr int kMaxPackedPositions = 1 << 20;
+  if (output.num_elements() == 0 || g.out_h > kMaxPackedPositions || g.out_w > kMaxPackedPositions) {
+    ctx.data = std::move(data);
+    return Status::Ok();
+  }
   const SimdLevel level = best_simd_level();
   if (variant == WeightedVariant::kFloat) {
     const auto [act_min, act_max] = float_activation_range(o.activation);
