@@ -19,7 +19,11 @@
 #include "quantlab/data/npy.h"
 #include "quantlab/data/npz.h"
 #include "quantlab/ir/graph.h"
+#include "quantlab/kernels/concatenation.h"
+#include "quantlab/kernels/pad.h"
+#include "quantlab/kernels/reshape.h"
 #include "quantlab/kernels/window.h"
+#include "quantlab/numerics/quantize_row.h"
 #include "quantlab/numerics/quantized_arithmetic.h"
 #include "quantlab/numerics/requantize.h"
 #include "quantlab/runtime/interpreter.h"
@@ -132,7 +136,7 @@ TEST(RobustnessFixes, ZeroPointAfterSaturatedRescaleWraps) {
 // (kept as depthwise_dilation_times_filter_overflows_int) overflowed int
 // computing the effective filter (3 - 1) * 1409286146 + 1 = 2818572293.
 // The window arithmetic is now int64, and prepare refuses windows whose
-// input positions do not fit int (window_fits_int).
+// effective filter or last input position does not fit int (window_fits_int).
 TEST(RobustnessFixes, WindowArithmeticDoesNotOverflow) {
   constexpr int kDilation = 1409286146;
   // VALID: the 2818572293-wide window does not fit 8 positions.
@@ -141,16 +145,95 @@ TEST(RobustnessFixes, WindowArithmeticDoesNotOverflow) {
   // ((8 - 1) * 1 + 2818572293 - 8) / 2 = 1409286146.
   EXPECT_EQ(window_output_size(Padding::kSame, 8, 3, 1, kDilation), 8);
   EXPECT_EQ(window_padding_before(8, 8, 3, 1, kDilation), 1409286146);
-  EXPECT_FALSE(window_fits_int(8, 3, kDilation));
-  // The limit: 8 + effective <= 2^31 - 1, i.e. effective <= 2147483639.
-  EXPECT_TRUE(window_fits_int(8, 2, 2147483638));   // effective 2147483639
-  EXPECT_FALSE(window_fits_int(8, 2, 2147483639));  // effective 2147483640
-  EXPECT_TRUE(window_fits_int(kInt32Max - 3, 3, 1));
-  EXPECT_FALSE(window_fits_int(kInt32Max - 2, 3, 1));
+  EXPECT_FALSE(window_fits_int(Padding::kSame, 8, 3, 1, kDilation));
+  // The effective filter itself must fit: 1 * (2^31 - 2) + 1 = 2^31 - 1 does
+  // (SAME over 8: out 8, total padding 7 + 2^31 - 1 - 8, 1073741823 before,
+  // last position 7 - 1073741823 + 2^31 - 2 = 1073741830), 2^31 does not.
+  EXPECT_TRUE(window_fits_int(Padding::kSame, 8, 2, 1, kInt32Max - 1));
+  EXPECT_FALSE(window_fits_int(Padding::kSame, 8, 2, 1, kInt32Max));
+  // The last position must lie below 2^31 - 1. VALID over 2^31 - 1 with a
+  // 2-tap filter ends at 2^31 - 2; SAME with 3 taps over 2^31 - 1 pads 1
+  // before and ends at (2^31 - 2) - 1 + 2 = 2^31 - 1, over 2^31 - 2 at 2^31 - 2.
+  EXPECT_TRUE(window_fits_int(Padding::kValid, kInt32Max, 2, 1, 1));
+  EXPECT_FALSE(window_fits_int(Padding::kSame, kInt32Max, 3, 1, 1));
+  EXPECT_TRUE(window_fits_int(Padding::kSame, kInt32Max - 1, 3, 1, 1));
   // Ordinary windows are unchanged: VALID ceil((8 - 5 + 1) / 2) = 2 for a
   // 3-tap filter at dilation 2 (effective 5), SAME ceil(8 / 3) = 3.
   EXPECT_EQ(window_output_size(Padding::kValid, 8, 3, 2, 2), 2);
   EXPECT_EQ(window_output_size(Padding::kSame, 8, 3, 3, 1), 3);
+}
+
+// Finding: a hybrid FULLY_CONNECTED with asymmetric input quantization got
+// an input row holding +infinity (kept as
+// fully_connected_hybrid_asymmetric_row_with_infinity): the scale was
+// infinite, the zero point predicted from the max end inf / inf = NaN, and
+// converting it to int was undefined. The other end's prediction stands in.
+TEST(RobustnessFixes, AsymmetricRowsWithInfinitiesHaveAZeroPoint) {
+  const float inf = std::numeric_limits<float>::infinity();
+  int8_t q[3];
+  // [-2, +inf]: scale inf; the min end predicts -128 - (-2 / inf) = -128.
+  // Every value times 1 / inf = 0 lands on the zero point (inf * 0 is NaN,
+  // which goes to the zero point too).
+  const float high[3] = {1.f, inf, -2.f};
+  RowQuantization r = quantize_row_asymmetric(high, 3, q);
+  EXPECT_EQ(r.zero_point, -128);
+  EXPECT_TRUE(std::isinf(r.scale));
+  for (int8_t v : q) EXPECT_EQ(v, -128);
+  // [-inf, 1]: the max end predicts 127 - 1 / inf = 127.
+  const float low[3] = {-inf, 1.f, 0.f};
+  r = quantize_row_asymmetric(low, 3, q);
+  EXPECT_EQ(r.zero_point, 127);
+  for (int8_t v : q) EXPECT_EQ(v, 127);
+  // [-inf, +inf]: both ends are NaN; the zero point is the middle, 0.
+  const float both[3] = {-inf, inf, 5.f};
+  r = quantize_row_asymmetric(both, 3, q);
+  EXPECT_EQ(r.zero_point, 0);
+  for (int8_t v : q) EXPECT_EQ(v, 0);
+}
+
+// Finding: a RESHAPE whose constant new shape multiplied past int64 while
+// the product was formed (kept as reshape_new_shape_product_overflows_int64).
+// The product now saturates; a saturated product is refused, and a zero
+// dimension after it still makes the shape empty.
+TEST(RobustnessFixes, ReshapeProductsBeyondInt64AreRefused) {
+  constexpr int32_t kMax = kInt32Max;
+  // (2^31 - 1)^3 is about 2^93.
+  auto huge = resolve_reshape({2, 3}, {kMax, kMax, kMax});
+  ASSERT_FALSE(huge.ok());
+  EXPECT_NE(huge.status().message().find("2^63 - 1 or more elements"), std::string::npos) << huge.status().message();
+  auto inferred = resolve_reshape({2, 3}, {kMax, kMax, kMax, -1});
+  EXPECT_FALSE(inferred.ok());
+  // An empty input reshaped to a shape holding a 0 is still fine.
+  auto empty = resolve_reshape({0, 3}, {kMax, kMax, kMax, 0});
+  ASSERT_TRUE(empty.ok()) << empty.status().message();
+  EXPECT_EQ(*empty, (Shape{kMax, kMax, kMax, 0}));
+  // Ordinary shapes: 6 elements as [3, -1] infer [3, 2].
+  auto ordinary = resolve_reshape({2, 3}, {3, -1});
+  ASSERT_TRUE(ordinary.ok()) << ordinary.status().message();
+  EXPECT_EQ(*ordinary, (Shape{3, 2}));
+}
+
+// Finding: a PAD of a dimension of 1593835526 by 926164696 overflowed int32
+// forming the padded size 2520000222 (kept as
+// pad_padded_dimension_overflows_int32). Padded sizes are now summed in
+// int64 and refused past 2^31 - 1; CONCATENATION's sum along the axis had
+// the same form and is checked the same way.
+TEST(RobustnessFixes, PaddedAndJoinedSizesBeyondInt32AreRefused) {
+  auto found = plan_pad({1, 1593835526}, {0, 0, 926164696, 0});
+  ASSERT_FALSE(found.ok());
+  EXPECT_NE(found.status().message().find("gives 2520000222, beyond 2^31 - 1"), std::string::npos)
+      << found.status().message();
+  // 2147483640 + 3 + 4 = 2^31 - 1 is the largest valid dimension.
+  auto largest = plan_pad({2147483640}, {3, 4});
+  ASSERT_TRUE(largest.ok()) << largest.status().message();
+  EXPECT_EQ(largest->output_shape, (Shape{kInt32Max}));
+  EXPECT_FALSE(plan_pad({2147483640}, {3, 5}).ok());
+
+  // 2^30 + 2^30 = 2^31 does not fit; 2^30 + (2^30 - 1) does.
+  EXPECT_FALSE(plan_concatenation({{1, 1 << 30}, {1, 1 << 30}}, 1).ok());
+  auto joined = plan_concatenation({{1, 1 << 30}, {1, (1 << 30) - 1}}, 1);
+  ASSERT_TRUE(joined.ok()) << joined.status().message();
+  EXPECT_EQ(joined->output_shape, (Shape{1, kInt32Max}));
 }
 
 // A graph with one op of `kind` from `input` to `output` (both activations).
@@ -242,10 +325,9 @@ std::vector<uint8_t> npy_header_only(const std::string& descr, const std::string
   std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
   header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
   header += '\n';
-  std::vector<uint8_t> bytes = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<uint8_t>(header.size() & 0xff),
-                                static_cast<uint8_t>(header.size() >> 8)};
-  bytes.insert(bytes.end(), header.begin(), header.end());
-  return bytes;
+  const std::string file = std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(header.size() & 0xff) +
+                           static_cast<char>(header.size() >> 8) + header;
+  return std::vector<uint8_t>(file.begin(), file.end());
 }
 
 // Finding (a hand-made input in the spirit of the fuzzers): a text array of

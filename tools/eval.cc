@@ -1,5 +1,5 @@
 // `quantlab eval`: metrics of one or more models on a labelled dataset, as a
-// table in the seed's layout.
+// table in the original study's layout.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -97,7 +97,7 @@ Status run(const EvalArgs& a) {
 
   std::vector<std::string> models = a.models;
   // Files of one conversion (m.float.tflite, m.drq.tflite, ...) are listed in
-  // the seed's row order whatever order the shell globbed them in.
+  // the original study's row order whatever order the shell globbed them in.
   static const std::vector<std::string> kSchemeOrder = {"float", "drq", "fiq-f32", "fiq-int8", "fiq-uint8"};
   auto scheme_rank = [](const std::string& path) {
     const auto it = std::find(kSchemeOrder.begin(), kSchemeOrder.end(), scheme_from_filename(path));

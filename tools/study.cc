@@ -75,7 +75,7 @@ void register_study(CLI::App& app) {
   cmd->footer(
       "Examples:\n"
       "  quantlab study                          the quick profile into out/ (minutes on two cores)\n"
-      "  quantlab study --profile full           the seed's sizes (hours)\n"
+      "  quantlab study --profile full           the original study's sizes (hours)\n"
       "  quantlab study config > my.json         the quick configuration as JSON, to edit\n"
       "  quantlab study --config my.json --out out-mine --only SmartWatch\n"
       "  quantlab study report out               re-render out/report.md and out/report.html from results.json\n"

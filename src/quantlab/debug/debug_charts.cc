@@ -8,42 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include "quantlab/debug/chart_library.h"
+#include "quantlab/report/html.h"
 
 namespace quantlab {
 namespace {
-
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-// Text placed inside a <script> element must not close it early: "</" is
-// written "<\/", which means the same inside JSON and JavaScript strings.
-std::string script_safe(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    out += text[i];
-    if (text[i] == '<' && i + 1 < text.size() && text[i + 1] == '/') out += '\\';
-  }
-  return out;
-}
-
-// Text placed inside a /* */ comment must not end it early.
-std::string comment_safe(std::string text) {
-  for (size_t at = text.find("*/"); at != std::string::npos; at = text.find("*/", at)) text.replace(at, 2, "* /");
-  return text;
-}
 
 nlohmann::json number_or_null(double v) {
   if (!std::isfinite(v)) return nullptr;
@@ -187,8 +155,7 @@ std::string debug_charts_html(const DebugReport& report, const DebugReportContex
   h += "<script type=\"application/json\" id=\"debug-data\">" + script_safe(chart_data(report, context).dump()) +
        "</script>\n";
   if (library.available() && !report.layers.empty()) {
-    h += "<script>\n/* " + std::string(library.name) + " " + std::string(library.version) + "\n" +
-         comment_safe(script_safe(library.license)) + "*/\n" + script_safe(library.source) + "\n</script>\n";
+    h += library_script(library.name, library.version, library.license, library.source);
     h += std::string("<script>") + kScript + "</script>\n";
     h += "<noscript><p class=\"missing\">The charts need JavaScript; the layer table has the main numbers.</p></noscript>\n";
   }

@@ -84,7 +84,7 @@ struct OutputReport {
   double top1_agreement = LayerErrorStats::kNaN;
 };
 
-// Task metrics of both models on a labelled dataset (the seed's metrics for
+// Task metrics of both models on a labelled dataset (the original study's metrics for
 // the task, in its column order).
 struct TaskComparison {
   Task task = Task::kAuto;

@@ -5,23 +5,19 @@
 #include <limits>
 
 #include "quantlab/core/progress.h"
+#include "quantlab/numerics/quantize_values.h"
 #include "quantlab/runtime/interpreter.h"
 #include "quantlab/runtime/model_io.h"
 
 namespace quantlab {
 namespace {
 
-// What a naive harness computes: x / scale + zero_point, truncated toward
-// zero and wrapped into the type's width by a C-style cast.
+// What a naive harness feeds an integer model (see plain_cast_value).
 Array plain_cast_quantize(const Array& real, DType dtype, float scale, int32_t zero_point) {
   Array out = Array::zeros(dtype, real.shape);
   const int64_t n = real.num_elements();
-  for (int64_t i = 0; i < n; ++i) {
-    const double v = real.value_as_double(i) / scale + zero_point;
-    const int64_t truncated = std::isfinite(v) ? static_cast<int64_t>(std::trunc(std::fmax(std::fmin(v, 1e15), -1e15))) : 0;
-    const uint8_t low_byte = static_cast<uint8_t>(static_cast<uint64_t>(truncated) & 0xff);
-    out.bytes[static_cast<size_t>(i)] = low_byte;  // int8 and uint8 share the bit pattern
-  }
+  for (int64_t i = 0; i < n; ++i)
+    out.bytes[static_cast<size_t>(i)] = plain_cast_value(real.value_as_double(i), scale, zero_point).low_byte;
   return out;
 }
 

@@ -46,7 +46,7 @@ struct EvalOptions {
   bool progress = false;   // draw a progress bar on a terminal
 };
 
-// One headline metric: name as the seed's tables print it, and value.
+// One headline metric: name as the original study's tables print it, and value.
 struct Metric {
   std::string name;
   double value;
@@ -62,7 +62,7 @@ struct EvalResult {
   Array predicted_labels;          // uint8 [N, L] (multilabel)
   std::optional<MulticlassReport> multiclass;
   std::optional<MultilabelReport> multilabel;
-  std::vector<Metric> metrics;     // the seed's six metrics for the task, in its column order
+  std::vector<Metric> metrics;     // the original study's six metrics for the task, in its column order
 
   double samples_per_second() const { return seconds > 0 ? static_cast<double>(samples) / seconds : 0.0; }
   // Value of the named metric; NaN if absent.

@@ -1,6 +1,7 @@
 #include "quantlab/kernels/concatenation.h"
 
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,7 +29,12 @@ Result<ConcatPlan> plan_concatenation(const std::vector<Shape>& input_shapes, in
       return invalid_argument("input " + std::to_string(i) + " shape " + shape_to_string(s) +
                               " does not match input 0 shape " + shape_to_string(first) + " outside axis " +
                               std::to_string(a));
-    plan.output_shape[a] += s[a];
+    // Each input's dimension is below 2^31, but their sum need not be.
+    const int64_t joined = int64_t{plan.output_shape[a]} + s[a];
+    if (joined > std::numeric_limits<int32_t>::max())
+      return invalid_argument("the inputs' sizes along axis " + std::to_string(a) + " add up past 2^31 - 1 at input " +
+                              std::to_string(i) + " shape " + shape_to_string(s));
+    plan.output_shape[a] = static_cast<int32_t>(joined);
     int64_t inner = 1;
     for (int d = a; d < rank; ++d) inner *= s[d];
     plan.input_inner.push_back(inner);

@@ -113,7 +113,8 @@ Result<Conv2DGeometry> compute_geometry(const PrepareContext& ctx, const Depthwi
                      shape_to_string(w) + " over input " + shape_to_string(in));
   if (o.stride_h < 1 || o.stride_w < 1 || o.dilation_h < 1 || o.dilation_w < 1)
     return ctx.error("strides and dilations must be >= 1");
-  if (!window_fits_int(in[1], w[1], o.dilation_h) || !window_fits_int(in[2], w[2], o.dilation_w))
+  if (!window_fits_int(o.padding, in[1], w[1], o.stride_h, o.dilation_h) ||
+      !window_fits_int(o.padding, in[2], w[2], o.stride_w, o.dilation_w))
     return ctx.error("filter " + shape_to_string(w) + " with dilation " + std::to_string(o.dilation_h) + "x" +
                      std::to_string(o.dilation_w) + " over input " + shape_to_string(in) +
                      " spans more than 2^31 - 1 positions");

@@ -1,6 +1,7 @@
 #include "quantlab/kernels/pad.h"
 
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -24,8 +25,15 @@ Result<PadPlan> plan_pad(const Shape& input_shape, const std::vector<int32_t>& p
     if (before < 0 || after < 0)
       return invalid_argument("negative padding (" + std::to_string(before) + ", " + std::to_string(after) +
                               ") for dimension " + std::to_string(d));
+    // Each term is below 2^31, so the sum is exact in int64; a padded
+    // dimension must still be a valid int32 dimension.
+    const int64_t padded = int64_t{input_shape[d]} + before + after;
+    if (padded > std::numeric_limits<int32_t>::max())
+      return invalid_argument("padding (" + std::to_string(before) + ", " + std::to_string(after) + ") of dimension " +
+                              std::to_string(d) + " (" + std::to_string(input_shape[d]) + ") gives " +
+                              std::to_string(padded) + ", beyond 2^31 - 1");
     plan.before[d] = before;
-    plan.output_shape.push_back(input_shape[d] + before + after);
+    plan.output_shape.push_back(static_cast<int32_t>(padded));
   }
   return plan;
 }

@@ -16,7 +16,8 @@ Result<PoolGeometry> plan_pool(const PrepareContext& ctx, const Pool2DOptions& o
     return ctx.error("filter " + std::to_string(options.filter_h) + "x" + std::to_string(options.filter_w) +
                      " and stride " + std::to_string(options.stride_h) + "x" + std::to_string(options.stride_w) +
                      " must be positive");
-  if (!window_fits_int(input.shape[1], options.filter_h, 1) || !window_fits_int(input.shape[2], options.filter_w, 1))
+  if (!window_fits_int(options.padding, input.shape[1], options.filter_h, options.stride_h, 1) ||
+      !window_fits_int(options.padding, input.shape[2], options.filter_w, options.stride_w, 1))
     return ctx.error("filter " + std::to_string(options.filter_h) + "x" + std::to_string(options.filter_w) +
                      " over input " + shape_to_string(input.shape) + " spans more than 2^31 - 1 positions");
   PoolGeometry g;

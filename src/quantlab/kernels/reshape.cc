@@ -1,6 +1,7 @@
 #include "quantlab/kernels/reshape.h"
 
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -13,6 +14,10 @@ Result<Shape> resolve_reshape(const Shape& input_shape, const std::vector<int32_
   const int64_t count = num_elements(input_shape);
   Shape shape(requested.begin(), requested.end());
   int inferred = -1;
+  // Up to eight int32 dimensions can multiply past int64; the product then
+  // saturates (a later 0 still makes it 0), and any saturated product is
+  // far above every valid element count, so it can only mismatch.
+  constexpr int64_t kSaturated = std::numeric_limits<int64_t>::max();
   int64_t known = 1;
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
@@ -22,10 +27,15 @@ Result<Shape> resolve_reshape(const Shape& input_shape, const std::vector<int32_
     } else if (shape[i] < 0) {
       return invalid_argument("new shape " + shape_to_string(shape) + " has negative dimension " +
                               std::to_string(shape[i]));
+    } else if (shape[i] != 0 && known > kSaturated / shape[i]) {
+      known = kSaturated;
     } else {
       known *= shape[i];
     }
   }
+  if (known == kSaturated)
+    return invalid_argument("new shape " + shape_to_string(shape) + " has 2^63 - 1 or more elements but input shape " +
+                            shape_to_string(input_shape) + " has " + std::to_string(count));
   if (inferred >= 0) {
     if (known == 0 || count % known != 0)
       return invalid_argument("cannot infer the -1 dimension of " + shape_to_string(shape) + " for input shape " +

@@ -30,13 +30,19 @@ inline int window_padding_before(int in, int out, int filter, int stride, int di
 }
 
 // Kernels index input positions as out * stride - pad + tap * dilation in
-// int; every such value lies within [-effective, in + effective), where
-// effective = (filter - 1) * dilation + 1, so a window is only usable when
-// in + effective fits int. Prepare refuses the others (a file can declare a
-// dilation of 2^30 at no cost).
-inline bool window_fits_int(int64_t in, int64_t filter, int64_t dilation) {
+// int. Prepare refuses windows whose effective filter (filter - 1) *
+// dilation + 1 or whose last position (and one past it) leaves int: a file
+// can declare a dilation of 2^30 at no cost. A window that yields no output
+// passes; the callers refuse it as not fitting the input.
+inline bool window_fits_int(Padding padding, int64_t in, int64_t filter, int64_t stride, int64_t dilation) {
+  constexpr int64_t kIntMax = std::numeric_limits<int>::max();
   const int64_t effective = (filter - 1) * dilation + 1;
-  return effective <= int64_t{std::numeric_limits<int>::max()} - in;
+  if (in > kIntMax || effective > kIntMax) return false;
+  const int64_t out = padding == Padding::kSame ? (in + stride - 1) / stride : (in - effective + stride) / stride;
+  if (out <= 0) return true;
+  const int64_t total = (out - 1) * stride + effective - in;
+  const int64_t pad = padding == Padding::kSame && total > 0 ? total / 2 : 0;
+  return (out - 1) * stride - pad + effective - 1 < kIntMax;
 }
 
 struct Window2D {

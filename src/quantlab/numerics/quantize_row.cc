@@ -67,7 +67,12 @@ RowQuantization quantize_row_asymmetric(const float* values, int64_t count, int8
   const double zero_point_from_max = kQMax - rmax / scale;
   const double error_from_min = std::fabs(kQMin) + std::fabs(rmin / scale);
   const double error_from_max = std::fabs(kQMax) + std::fabs(rmax / scale);
-  const double zero_point = error_from_min < error_from_max ? zero_point_from_min : zero_point_from_max;
+  double zero_point = error_from_min < error_from_max ? zero_point_from_min : zero_point_from_max;
+  // A row holding an infinity has an infinite scale, so the prediction from
+  // that end is inf / inf = NaN; the other end's prediction stands in, and
+  // with both ends infinite the middle of the range, 0. The conversion to
+  // int below must never see NaN.
+  if (std::isnan(zero_point)) zero_point = std::isnan(zero_point_from_min) ? 0.0 : zero_point_from_min;
   if (zero_point <= kQMin) {
     r.zero_point = static_cast<int32_t>(kQMin);
   } else if (zero_point >= kQMax) {

@@ -28,6 +28,24 @@ inline int32_t quantize_value(float x, float scale, int32_t zero_point, int32_t 
   return static_cast<int32_t>(r) + zero_point;
 }
 
+// What a naive harness computes instead of quantize_value: x / scale +
+// zero_point truncated toward zero, then narrowed to 8 bits by a C-style
+// cast, which keeps the low byte (int8 and uint8 share the bit pattern), so
+// values outside the type wrap around instead of saturating.
+struct PlainCast {
+  int64_t truncated = 0;  // the value before the cast; 0 for NaN or infinity
+  uint8_t low_byte = 0;   // what the cast stores
+};
+inline PlainCast plain_cast_value(double x, double scale, int32_t zero_point) {
+  const double v = x / scale + zero_point;
+  PlainCast c;
+  // Bounded first so the conversion to an integer is defined; a value this
+  // far out wraps either way.
+  if (std::isfinite(v)) c.truncated = static_cast<int64_t>(std::trunc(std::fmax(std::fmin(v, 1e15), -1e15)));
+  c.low_byte = static_cast<uint8_t>(static_cast<uint64_t>(c.truncated) & 0xff);
+  return c;
+}
+
 // scale * (q - zero_point).
 inline float dequantize_value(int32_t q, float scale, int32_t zero_point) {
   return scale * static_cast<float>(q - zero_point);

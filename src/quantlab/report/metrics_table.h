@@ -1,4 +1,4 @@
-// Tables of metrics in the seed's layout: one row per model (or scheme), one
+// Tables of metrics in the original study's layout: one row per model (or scheme), one
 // column per metric, each cell optionally marked against a baseline row.
 #pragma once
 
@@ -39,7 +39,7 @@ nlohmann::json to_json(const MetricsTable& table);
 // The quantization scheme a file name states ("m.fiq-int8.tflite" ->
 // "fiq-int8"), or empty.
 std::string scheme_from_filename(const std::string& path);
-// The seed's row label for a scheme ("fiq-int8" -> "FIQ – Int8",
+// The original study's row label for a scheme ("fiq-int8" -> "FIQ – Int8",
 // "float" -> "Unquantized model"); the scheme itself if unknown.
 std::string scheme_display_name(const std::string& scheme);
 

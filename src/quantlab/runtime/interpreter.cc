@@ -10,6 +10,7 @@ namespace quantlab {
 namespace {
 
 constexpr int64_t kArenaAlignment = 64;
+constexpr size_t kChunksPerThread = 4;
 
 struct AlignedDelete {
   void operator()(uint8_t* p) const { ::operator delete[](p, std::align_val_t(kArenaAlignment)); }
@@ -169,6 +170,7 @@ Status Interpreter::plan_memory(int64_t max_arena_bytes) {
     }
     workers_.push_back(std::move(worker));
   }
+  chunk_status_.assign(static_cast<size_t>(pool_->size()) * kChunksPerThread, Status::Ok());
   return Status::Ok();
 }
 
@@ -223,21 +225,32 @@ Status Interpreter::invoke(int64_t samples, const std::vector<const void*>& inpu
                             std::to_string(outputs.size()) + " was given");
   if (samples <= 0) return Status::Ok();
   // Contiguous chunks, a few per thread so uneven samples still balance.
-  const int64_t chunks = std::min<int64_t>(samples, static_cast<int64_t>(pool_->size()) * 4);
-  const int64_t per_chunk = (samples + chunks - 1) / chunks;
-  std::vector<Status> failures(static_cast<size_t>(chunks));
-  pool_->run(chunks, [&](int64_t chunk, int worker) {
-    const int64_t begin = chunk * per_chunk, end = std::min(samples, begin + per_chunk);
+  // Without an observer nothing here allocates: the job is captured by one
+  // reference, which std::function stores in place, and the chunk statuses
+  // were allocated at prepare.
+  struct Job {
+    Interpreter* self;
+    int64_t samples, per_chunk;
+    const std::vector<const void*>* inputs;
+    const std::vector<void*>* outputs;
+    Observer* observer;
+  };
+  const int64_t chunks = std::min<int64_t>(samples, static_cast<int64_t>(chunk_status_.size()));
+  const Job job{this, samples, (samples + chunks - 1) / chunks, &inputs, &outputs, observer};
+  for (int64_t c = 0; c < chunks; ++c) chunk_status_[static_cast<size_t>(c)] = Status::Ok();
+  pool_->run(chunks, [&job](int64_t chunk, int worker) {
+    Interpreter& self = *job.self;
+    const int64_t begin = chunk * job.per_chunk, end = std::min(job.samples, begin + job.per_chunk);
     for (int64_t s = begin; s < end; ++s) {
-      Status st = run_sample(*workers_[worker], s, inputs, outputs, observer);
+      Status st = self.run_sample(*self.workers_[worker], s, *job.inputs, *job.outputs, job.observer);
       if (!st.ok()) {
-        failures[chunk] = st.with_context("sample " + std::to_string(s));
+        self.chunk_status_[static_cast<size_t>(chunk)] = st.with_context("sample " + std::to_string(s));
         return;
       }
     }
   });
-  for (const Status& s : failures)
-    if (!s.ok()) return s;
+  for (int64_t c = 0; c < chunks; ++c)
+    if (!chunk_status_[static_cast<size_t>(c)].ok()) return chunk_status_[static_cast<size_t>(c)];
   return Status::Ok();
 }
 

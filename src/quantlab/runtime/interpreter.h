@@ -127,6 +127,9 @@ class Interpreter {
   int64_t unplanned_bytes_ = 0;
   std::unique_ptr<ThreadPool> pool_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  // One status per chunk of an invoke (at most four chunks per thread),
+  // allocated once so that invoke itself never allocates.
+  std::vector<Status> chunk_status_;
   std::mutex observer_mutex_;
 };
 

@@ -437,11 +437,11 @@ Status parse_document(const json& doc, const std::string& source, StudyConfig* c
   return r.finish();
 }
 
-// The seed's design at its own sizes: every family, lean and fat, with the
+// The original study's design at its own sizes: every family, lean and fat, with the
 // sparsities its pruned models carry in their names.
 StudyConfig full_study() {
   StudyConfig c;
-  c.name = "seed-study";
+  c.name = "quantization-study";
   c.profile = "full";
   c.seed = 1;
   c.datasets = {
@@ -483,7 +483,7 @@ StudyConfig full_study() {
 // is listed in profile_notes.
 StudyConfig quick_study() {
   StudyConfig c = full_study();
-  c.name = "seed-study-quick";
+  c.name = "quantization-study-quick";
   c.profile = "quick";
   c.datasets[0].samples = 2000;
   c.datasets[1].samples = 1000;
@@ -511,7 +511,7 @@ StudyConfig quick_study() {
       "documented sizes)",
       "training: 15 epochs, batch 32, learning rate 0.002, no early stopping (full: 30 epochs, batch 64, "
       "learning rate 0.001, patience 8)",
-      "pruning: 2 ramp + 4 fine-tuning epochs, masks updated every 5 steps (full: 4 + 10, every 10); the seed's "
+      "pruning: 2 ramp + 4 fine-tuning epochs, masks updated every 5 steps (full: 4 + 10, every 10); the original study's "
       "sparsities are kept",
       "factorization: rank 4, 3 fine-tuning epochs (full: rank 8, 10 epochs)",
       "QAT: 3 epochs (full: 10)",

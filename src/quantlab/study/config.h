@@ -7,7 +7,7 @@
 // Unknown keys are errors (a misspelt key would otherwise silently fall
 // back to its default), and every error names the source, the key path and
 // the bad value. Keys that are absent take the defaults below, which are
-// the seed's sizes (the "full" profile).
+// the original study's sizes (the "full" profile).
 #pragma once
 
 #include <cstdint>
@@ -101,7 +101,7 @@ struct StudyConfig {
   int calibration_samples = 200;     // from the training split
   int debug_samples = 50;            // from the evaluation split; 0: no debugger runs
   std::string eval_split = "test";   // "test" or "val"
-  // What this configuration changes from the seed's sizes (the report
+  // What this configuration changes from the original study's sizes (the report
   // states it); free text.
   std::vector<std::string> profile_notes;
 };
@@ -113,7 +113,7 @@ Result<StudyConfig> parse_study_config(const std::string& text, const std::strin
 
 // The built-in profiles: "quick" (every family, size, stage, strategy and
 // scheme at small sizes, well within 10 minutes on two cores) and "full"
-// (the seed's sizes). Unknown names give the quick profile; check with
+// (the original study's sizes). Unknown names give the quick profile; check with
 // is_builtin_profile first.
 StudyConfig builtin_study(const std::string& profile);
 bool is_builtin_profile(const std::string& profile);

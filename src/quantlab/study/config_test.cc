@@ -153,7 +153,7 @@ TEST(StudyConfig, BuiltinProfilesParseRoundTripAndUseKnownArchitectures) {
     auto parsed = parse_study_config(doc.dump(2), profile);
     ASSERT_TRUE(parsed.ok()) << parsed.status().message();
     EXPECT_EQ(config_to_json(*parsed), doc);
-    // The seed's design: three families, lean and fat, every stage, both
+    // The original study's design: three families, lean and fat, every stage, both
     // strategies and all five schemes = 180 pipelines.
     std::set<std::string> families, archs;
     for (const ModelConfig& m : config.models) {
@@ -166,7 +166,7 @@ TEST(StudyConfig, BuiltinProfilesParseRoundTripAndUseKnownArchitectures) {
     EXPECT_EQ(archs.size(), zoo::architectures().size());
     EXPECT_EQ(config.models.size() * config.stages.size() * config.strategies.size() * config.schemes.size(), 180u);
   }
-  // The seed's sparsities, by the names of its pruned models.
+  // The original study's sparsities, by the names of its pruned models.
   const StudyConfig full = builtin_study("full");
   EXPECT_DOUBLE_EQ(*full.models[0].sparsity, 0.65);  // model_after_pruning_lean_0.65
   EXPECT_DOUBLE_EQ(*full.models[2].sparsity, 0.90);  // BSPC_seq_param100K_pruned_90

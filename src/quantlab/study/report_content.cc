@@ -12,7 +12,7 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Marks treat changes within half a percentage point as no change, as the
-// seed's tables do.
+// original study's tables do.
 constexpr double kTolerancePoints = 0.5;
 
 std::string capitalized(std::string s) {
@@ -512,6 +512,12 @@ bool has_integer_input(Scheme scheme) {
   return scheme == Scheme::kFullIntegerInt8Io || scheme == Scheme::kFullIntegerUInt8Io;
 }
 
+// "+1.2", "-0.9"; "±0.0" for a change that rounds to zero, whatever its sign.
+std::string format_points(double points) {
+  const std::string text = fmt::format("{:+.1f}", points);
+  return text == "+0.0" || text == "-0.0" ? "±0.0" : text;
+}
+
 // The main metric both ways, in points (naive minus correct); NaN when the
 // pipeline is missing, failed or was not evaluated with a plain cast.
 double plain_cast_change_points(const PipelineResult* p, const std::string& metric) {
@@ -544,8 +550,8 @@ Table input_quantization_table(const StudyIndex& index, const FamilyLayout& fami
                                         ? "not evaluated with a plain cast (results written before that evaluation)"
                                         : family.main_metric + " is undefined with plain-cast inputs"));
         } else {
-          row.push_back(number_cell(fmt::format("{} / {} ({:+.1f} points)", format_percent(correct),
-                                                format_percent(naive), 100.0 * (naive - correct))));
+          row.push_back(number_cell(fmt::format("{} / {} ({} points)", format_percent(correct),
+                                                format_percent(naive), format_points(100.0 * (naive - correct)))));
         }
       }
       t.rows.push_back(std::move(row));
@@ -560,23 +566,24 @@ Table input_quantization_table(const StudyIndex& index, const FamilyLayout& fami
 std::string input_quantization_explanation(const StudyIndex& index, const FamilyLayout& family) {
   if (input_quantization_table(index, family).rows.empty()) return "";
   std::string text =
-      "Why can a harness report FIQ – Int8 and FIQ – UInt8 far below FIQ – Float32 when the three models compute "
-      "the same integer arithmetic? Their inputs. These two models take int8 or uint8 inputs, so the harness itself "
-      "must quantize every real input as x / scale + zero_point. Done correctly, that value is rounded to the "
-      "nearest integer and saturated to [-128, 127] (int8) or [0, 255] (uint8). A plain cast such as "
-      "(x / scale + zero_point).astype(int8) truncates toward zero instead of rounding (2.7 becomes 2 and -2.7 "
-      "becomes -2: up to a whole quantization step of error instead of half a step, and biased toward zero) and "
-      "wraps values outside [-128, 127] or [0, 255] around modulo 256 instead of saturating (128 becomes -128, "
-      "256 becomes 0), so an input just beyond the calibrated range reaches the model as the opposite extreme.";
+      "FIQ – Int8 and FIQ – UInt8 take int8 and uint8 inputs, so the harness, not the model, quantizes every real "
+      "input as x / scale + zero_point. Done correctly, that value is rounded to the nearest integer and saturated "
+      "to [-128, 127] (int8) or [0, 255] (uint8); every other table of this report quantizes inputs so. A plain "
+      "cast such as (x / scale + zero_point).astype(int8), the way a naive harness quantizes, truncates toward zero "
+      "instead of rounding (2.7 becomes 2 and -2.7 becomes -2: up to a whole quantization step of error instead of "
+      "half a step, biased toward zero) and wraps values outside [-128, 127] or [0, 255] around modulo 256 instead "
+      "of saturating (128 becomes -128, 256 becomes 0), so an input beyond the calibrated range reaches the model "
+      "as the opposite extreme.";
   int count = 0;
   double sum = 0, worst = kNaN;
   std::string worst_where;
+  PlainCastInputs inputs;
   for (Scheme scheme : family.schemes) {
     if (!has_integer_input(scheme)) continue;
     for (Strategy strategy : family.strategies)
       for (const Version& v : family.versions()) {
-        const double change = plain_cast_change_points(index.pipeline(family.name, v, strategy, scheme),
-                                                       family.main_metric);
+        const PipelineResult* p = index.pipeline(family.name, v, strategy, scheme);
+        const double change = plain_cast_change_points(p, family.main_metric);
         if (std::isnan(change)) continue;
         ++count;
         sum += change;
@@ -585,16 +592,42 @@ std::string input_quantization_explanation(const StudyIndex& index, const Family
           worst_where = fmt::format("{}, {}, {}", scheme_label(scheme), lowercase_first(version_label(v)),
                                     strategy_short(strategy));
         }
+        if (p->plain_cast_inputs) {
+          inputs.values += p->plain_cast_inputs->values;
+          inputs.changed += p->plain_cast_inputs->changed;
+          inputs.wrapped += p->plain_cast_inputs->wrapped;
+        }
       }
   }
   if (count == 0)
     return text + " These results hold no plain-cast evaluation (they were written before it existed); rerunning "
                   "the study adds it.";
-  return text + fmt::format(" In this study the plain cast changed {} by {:+.1f} points on average over the {} "
-                            "model{} evaluated both ways, and by {:+.1f} points at worst ({}). The other tables of "
-                            "this report quantize inputs correctly.",
-                            lowercase(family.main_metric), sum / count, count, count == 1 ? "" : "s", worst,
-                            worst_where);
+  text += fmt::format(" In this study the plain cast changed {} by {} points on average over the {} model{} "
+                      "evaluated both ways, and by {} points at worst ({}).",
+                      lowercase(family.main_metric), format_points(sum / count), count, count == 1 ? "" : "s",
+                      format_points(worst), worst_where);
+  if (inputs.values > 0) {
+    auto share = [&](int64_t n) {
+      const double percent = 100.0 * static_cast<double>(n) / static_cast<double>(inputs.values);
+      if (percent >= 1.0) return fmt::format("{:.1f}%", percent);
+      return percent >= 0.001 ? fmt::format("{:.3f}%", percent) : std::string("less than 0.001%");
+    };
+    text += fmt::format(" Over their {} input values it gave another integer than correct quantization for {} ({}) "
+                        "and {}.",
+                        format_count(inputs.values), format_count(inputs.changed), share(inputs.changed),
+                        inputs.wrapped == 0 ? std::string("wrapped none: no input fell outside the type's range")
+                                            : fmt::format("wrapped {} ({}) that fell outside the type's range",
+                                                          format_count(inputs.wrapped), share(inputs.wrapped)));
+  }
+  // Four times the tables' tolerance for "no change".
+  constexpr double kSmallChangePoints = 4 * kTolerancePoints;
+  if (worst >= -kSmallChangePoints)
+    return text + " Here the cast costs little: truncation moves a value by at most one quantization step, and the "
+                  "damage grows with the share of inputs outside the calibrated range, which wrap to the opposite "
+                  "extreme. On data like this study's, a large gap between these two rows and FIQ – Float32 would need "
+                  "another cause.";
+  return text + " A loss of this size comes from the harness, not from the model: the same models with correctly "
+                "quantized inputs are the numbers of the accuracy tables.";
 }
 
 Table layer_index_table(const StudyIndex& index, const FamilyLayout& family, const Version& version) {

@@ -40,7 +40,7 @@ struct Table {
   std::vector<std::string> notes;  // printed below: legends, tolerances
 };
 
-// A column of the seed's tables: one model size at one stage.
+// A column of the original study's tables: one model size at one stage.
 struct Version {
   std::string size;  // "lean", "fat"
   Stage stage = Stage::kOriginal;
@@ -58,7 +58,7 @@ struct FamilyLayout {
   Task task = Task::kAuto;
   std::string main_metric;           // "Accuracy"; "Binary Accuracy" for multilabel
   std::vector<std::string> metrics;  // the six (or seven) columns of the per-version tables
-  std::vector<Version> versions() const;  // stage-major, as the seed's columns
+  std::vector<Version> versions() const;  // stage-major, as the original study's columns
 };
 
 // Finds results by their coordinates; null when the study has none.
@@ -89,10 +89,10 @@ std::string format_change(double now, double before);  // "−42.0%" relative ch
 std::string format_seconds(double seconds);         // "4 min 12 s"
 std::string format_general(double value);           // 4 significant digits, "–" for NaN
 
-// The seed's accuracy table of one family and strategy: rows = schemes,
+// The original study's accuracy table of one family and strategy: rows = schemes,
 // columns = versions. QAT cells carry their mark against the PTQ cell.
 Table main_metric_table(const StudyIndex& index, const FamilyLayout& family, Strategy strategy);
-// The seed's per-model table: every metric of every scheme of one version,
+// The original study's per-model table: every metric of every scheme of one version,
 // marked against the unquantized row.
 MetricsTable version_metrics_table(const StudyIndex& index, const FamilyLayout& family, const Version& version,
                                    Strategy strategy);

@@ -11,6 +11,7 @@
 
 #include "quantlab/debug/chart_library.h"
 #include "quantlab/debug/error_metrics.h"
+#include "quantlab/report/html.h"
 #include "quantlab/study/report.h"
 #include "quantlab/study/report_content.h"
 
@@ -23,34 +24,7 @@ using report::StudyIndex;
 using report::Table;
 using report::Version;
 
-std::string esc(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-// Text inside a <script> element must not close it: "</" becomes "<\/",
-// which reads the same inside JSON and JavaScript strings. A tensor named
-// "</script>" therefore stays data.
-std::string script_safe(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 16);
-  for (size_t i = 0; i < text.size(); ++i) {
-    out += text[i];
-    if (text[i] == '<' && i + 1 < text.size() && text[i + 1] == '/') out += '\\';
-  }
-  return out;
-}
+std::string esc(const std::string& s) { return html_escape(s); }
 
 // The data block is JSON, where '<' can only occur inside strings: written
 // as \u003c it can neither close the element ("</script>") nor open the
@@ -64,12 +38,6 @@ std::string json_script_safe(const std::string& json) {
     else out += c;
   }
   return out;
-}
-
-// Text inside a /* */ comment must not end it early.
-std::string comment_safe(std::string text) {
-  for (size_t at = text.find("*/"); at != std::string::npos; at = text.find("*/", at)) text.replace(at, 2, "* /");
-  return text;
 }
 
 // Chart values keep five significant digits: more than a chart or its
@@ -607,7 +575,7 @@ std::string render_family(const StudyIndex& index, const FamilyLayout& f, size_t
   }
 
   h += page->toc.heading(3, base + "-metrics", "Every metric per model version");
-  h += "<p class=\"note\">The final models are shown open, as in the seed's slides; every other version is one click "
+  h += "<p class=\"note\">The final models are shown open, as in the original study's slides; every other version is one click "
        "away.</p>\n";
   for (bool finals : {true, false})
     for (const Version& v : f.versions()) {
@@ -650,7 +618,7 @@ std::string render_family(const StudyIndex& index, const FamilyLayout& f, size_t
     const bool has_int8 = std::find(choices.schemes.begin(), choices.schemes.end(), Scheme::kFullIntegerInt8Io) != choices.schemes.end();
     const std::string strategy = has_ptq ? "ptq" : strategies.front().first;
     const std::string scheme = has_int8 ? "fiq-int8" : schemes.front().first;
-    h += "<p>One chart per statistic across the layer index, the model versions overlaid (as the seed's debugger "
+    h += "<p>One chart per statistic across the layer index, the model versions overlaid (as the original study's debugger "
          "slides). Choose which models to compare:</p>\n<div class=\"controls\">" +
          select_html(fi, "strategy", "Strategy", strategies, strategy) + select_html(fi, "scheme", "Scheme", schemes, scheme) +
          (views.empty() ? "" : select_html(fi, "view", "View", views, views.front().first)) +
@@ -711,7 +679,7 @@ std::string report_html(const StudyResults& results) {
   content += page.toc.heading(2, "overview", "Overview");
   if (report::datasets_are_synthetic(results))
     content += "<p>All datasets are synthetic, made on the fly by quantlab's generators: the numbers show how the "
-               "compression and quantization steps behave, not the seed's accuracies on its real data.</p>\n";
+               "compression and quantization steps behave, not the original study's accuracies on its real data.</p>\n";
   content += render_table(report::datasets_table(results));
   if (counts.failed + counts.failed_models > 0) {
     content += page.toc.heading(3, "failures", "Failures");
@@ -742,8 +710,7 @@ std::string report_html(const StudyResults& results) {
        json_script_safe(chart_data(index, families).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) +
        "</script>\n";
   if (library.available()) {
-    h += "<script>\n/* " + std::string(library.name) + " " + std::string(library.version) + "\n" +
-         comment_safe(script_safe(library.license)) + "*/\n" + script_safe(library.source) + "\n</script>\n";
+    h += library_script(library.name, library.version, library.license, library.source);
     h += std::string("<script>") + kPageScript + "</script>\n";
   } else {
     h += "<script>document.getElementById('charts-missing').hidden = false;"

@@ -98,7 +98,7 @@ void render_family(const StudyIndex& index, const FamilyLayout& family, std::str
   }
 
   *s += "### Every metric per model version\n\n";
-  // The final models first, as the seed shows them; then every other version.
+  // The final models first, as the original study shows them; then every other version.
   std::vector<Version> versions;
   for (const Version& v : family.versions())
     if (v.stage == Stage::kFinal) versions.push_back(v);
@@ -165,7 +165,7 @@ std::string report_markdown(const StudyResults& results) {
                    counts.pipelines, counts.ok, counts.failed, counts.cached, counts.models, counts.failed_models);
   if (report::datasets_are_synthetic(results))
     s += "All datasets are synthetic, made on the fly by quantlab's generators: the numbers show how the "
-         "compression and quantization steps behave, not the seed's accuracies on its real data.\n\n";
+         "compression and quantization steps behave, not the original study's accuracies on its real data.\n\n";
   s += render_table(report::datasets_table(results));
   if (counts.failed + counts.failed_models > 0) s += render_table(report::failures_table(results));
 

@@ -3,6 +3,7 @@
 // fixture's numbers by hand, not taken from a rendering.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -10,6 +11,7 @@
 #include "quantlab/debug/chart_library.h"
 #include "quantlab/study/report.h"
 #include "quantlab/study/report_fixture.h"
+#include "quantlab/study/results.h"
 
 namespace quantlab::study {
 namespace {
@@ -38,10 +40,12 @@ TEST_F(StudyReportTest, MarkdownHeaderCountsAndFailures) {
   const std::string md = report_markdown(results_);
   EXPECT_NE(md.find("# Study report: fixture study"), std::string::npos);
   EXPECT_NE(md.find("- Profile: quick\n  - widths x0.5\n"), std::string::npos);
-  // 23 SmartWatch results + 1 failed + 6 BSPC; 8 + 4 float models, BSPC's two final ones failed.
-  EXPECT_NE(md.find("- Pipelines: 30 (29 ok, 1 failed, 1 taken from a previous run); float models: 12 (2 failed)"),
+  // 25 SmartWatch results + 1 failed + 6 BSPC; 8 + 4 float models, BSPC's two final ones failed.
+  EXPECT_NE(md.find("- Pipelines: 32 (31 ok, 1 failed, 1 taken from a previous run); float models: 12 (2 failed)"),
             std::string::npos);
-  EXPECT_NE(md.find("wall time 4 min 12 s; 2 jobs"), std::string::npos);
+  // The fixture's step counts, on the header line.
+  EXPECT_NE(md.find("wall time 4 min 12 s; 2 jobs; 40 steps (30 run, 8 from the cache, 2 failed)\n"),
+            std::string::npos);
   EXPECT_NE(md.find("All datasets are synthetic"), std::string::npos);
   EXPECT_NE(md.find("| SmartWatch | synthetic HAR windows, 6 classes, 30 subjects |"), std::string::npos);
   // The failure table: '<' written as an entity, '|' escaped so the row keeps its cells.
@@ -77,6 +81,123 @@ TEST_F(StudyReportTest, MarkdownAccuracyTablesFollowTheSeedLayout) {
             std::string::npos);
 }
 
+TEST_F(StudyReportTest, MarkdownInputQuantizationSectionComparesCorrectAndNaiveCast) {
+  const std::string md = report_markdown(results_);
+  const size_t at = md.find("### Input quantization: correct vs naive cast");
+  ASSERT_NE(at, std::string::npos);
+  // Right after the accuracy tables it explains, before the per-version tables.
+  EXPECT_LT(md.find("### Prediction accuracy"), at);
+  EXPECT_LT(at, md.find("### Every metric per model version"));
+  EXPECT_LT(at, md.find("## BSPC"));
+  const std::string section = md.substr(at, md.find("### Every metric per model version") - at);
+  EXPECT_NE(section.find("| Quantization scheme | Strategy | Before pruning · Lean | Before pruning · Fat | "
+                         "Final (pruned + LRF) · Lean | Final (pruned + LRF) · Fat |"),
+            std::string::npos);
+  // Cells: correct / plain cast (plain cast minus correct, in points):
+  //  0.412-0.809=-39.7, 0.655-0.821=-16.6, 0.776-0.776=±0.0; the fat final PTQ pipeline failed;
+  //  0.800-0.830=-3.0, the fat original QAT pipeline has no plain-cast value, 0.500-0.624=-12.4,
+  //  0.650-0.700=-5.0; UInt8: 0.209-0.809=-60.0 and 0.833-0.833=±0.0, the other versions not run.
+  EXPECT_NE(section.find("| FIQ – Int8 | PTQ | 80.9% / 41.2% (-39.7 points) | 82.1% / 65.5% (-16.6 points) | "
+                         "77.6% / 77.6% (±0.0 points) | – |"),
+            std::string::npos);
+  EXPECT_NE(section.find("| FIQ – Int8 | QAT | 83.0% / 80.0% (-3.0 points) | 75.0% / – | "
+                         "62.4% / 50.0% (-12.4 points) | 70.0% / 65.0% (-5.0 points) |"),
+            std::string::npos);
+  EXPECT_NE(section.find("| FIQ – UInt8 | PTQ | 80.9% / 20.9% (-60.0 points) | – | – | – |"), std::string::npos);
+  EXPECT_NE(section.find("| FIQ – UInt8 | QAT | 83.3% / 83.3% (±0.0 points) | – | – | – |"), std::string::npos);
+  // No row for the float-input schemes.
+  EXPECT_EQ(section.find("| DRQ |"), std::string::npos);
+  EXPECT_EQ(section.find("| Unquantized model |"), std::string::npos);
+  EXPECT_NE(section.find("FIQ – Int8 / Final (pruned + LRF) · Fat: failed: quantize: tensor &lt;model/dense>"),
+            std::string::npos);
+  // The paragraph: the two mechanisms, then the numbers. Eight pipelines
+  // have both values: -39.7-16.6+0.0-3.0-12.4-5.0-60.0+0.0 = -136.7, mean
+  // -17.0875; the worst is UInt8's -60.0.
+  EXPECT_NE(section.find("truncates toward zero instead of rounding"), std::string::npos);
+  EXPECT_NE(section.find("wraps values outside [-128, 127] or [0, 255] around modulo 256 instead of saturating"),
+            std::string::npos);
+  EXPECT_NE(section.find("In this study the plain cast changed accuracy by -17.1 points on average over the 8 models "
+                         "evaluated both ways, and by -60.0 points at worst (FIQ – UInt8, lean, before pruning, PTQ)."),
+            std::string::npos);
+  // Inputs: 8 x 36,000 values, 8 x 18,000 changed (50.0%), 90 wrapped (90 / 288,000 = 0.03125%).
+  EXPECT_NE(section.find(" Over their 288,000 input values it gave another integer than correct quantization for "
+                         "144,000 (50.0%) and wrapped 90 (0.031%) that fell outside the type's range."),
+            std::string::npos);
+  // -60 points is far beyond the 2-point bound of a small cost.
+  EXPECT_NE(section.find("A loss of this size comes from the harness, not from the model"), std::string::npos);
+  EXPECT_EQ(section.find("Here the cast costs little"), std::string::npos);
+  // BSPC's integer-input pipelines carry no plain-cast values: the
+  // section says so instead of inventing numbers.
+  const std::string bspc = md.substr(md.find("## BSPC"));
+  const size_t bspc_at = bspc.find("### Input quantization: correct vs naive cast");
+  ASSERT_NE(bspc_at, std::string::npos);
+  EXPECT_NE(bspc.find("These results hold no plain-cast evaluation"), std::string::npos);
+  EXPECT_NE(bspc.find("| FIQ – Int8 | PTQ | 84.3% / – | – |"), std::string::npos);
+  EXPECT_NE(bspc.find("| FIQ – UInt8 | QAT | – | – |"), std::string::npos);
+}
+
+TEST_F(StudyReportTest, MarkdownSaysWhenThePlainCastCostsLittle) {
+  // Every SmartWatch plain-cast value within 2 points of the correct one,
+  // and nothing wrapped: the paragraph says the cast costs little here.
+  for (PipelineResult& p : results_.pipelines) {
+    if (p.family != "SmartWatch" || p.plain_cast_metrics.empty()) continue;
+    p.plain_cast_metrics = fixture::multiclass_metrics(p.metric("Accuracy") - 0.015);
+    p.plain_cast_inputs->wrapped = 0;
+  }
+  const std::string md = report_markdown(results_);
+  const size_t at = md.find("### Input quantization: correct vs naive cast");
+  ASSERT_NE(at, std::string::npos);
+  const std::string section = md.substr(at, md.find("### Every metric per model version") - at);
+  // Each of the 8 pipelines lost 1.5 points.
+  EXPECT_NE(section.find("changed accuracy by -1.5 points on average over the 8 models evaluated both ways, and by "
+                         "-1.5 points at worst"),
+            std::string::npos);
+  EXPECT_NE(section.find("and wrapped none: no input fell outside the type's range."), std::string::npos);
+  EXPECT_NE(section.find("Here the cast costs little"), std::string::npos);
+  EXPECT_EQ(section.find("A loss of this size"), std::string::npos);
+}
+
+TEST_F(StudyReportTest, ResultsJsonKeepsPlainCastMetricsAndReadsFilesWithoutThem) {
+  const nlohmann::json doc = results_to_json(results_);
+  auto reread = results_from_json(doc, "fixture");
+  ASSERT_TRUE(reread.ok()) << reread.status().message();
+  ASSERT_EQ(reread->pipelines.size(), results_.pipelines.size());
+  // The first SmartWatch FIQ – Int8 pipeline: 0.809 correct, 0.412 plain cast.
+  const PipelineResult& int8 = reread->pipelines[2];
+  ASSERT_EQ(int8.id, "smartwatch-lean/original/ptq/fiq-int8");
+  ASSERT_EQ(int8.plain_cast_metrics.size(), 6u);
+  EXPECT_DOUBLE_EQ(int8.plain_cast_metric("Accuracy"), 0.412);
+  EXPECT_DOUBLE_EQ(int8.plain_cast_metric("Cohen's Kappa"), 0.312);
+  ASSERT_TRUE(int8.plain_cast_inputs.has_value());
+  EXPECT_EQ(int8.plain_cast_inputs->values, 36000);
+  EXPECT_EQ(int8.plain_cast_inputs->changed, 18000);
+  EXPECT_EQ(int8.plain_cast_inputs->wrapped, 0);
+  EXPECT_TRUE(reread->pipelines[0].plain_cast_metrics.empty());
+  EXPECT_FALSE(reread->pipelines[0].plain_cast_inputs.has_value());
+  EXPECT_TRUE(std::isnan(reread->pipelines[0].plain_cast_metric("Accuracy")));
+  EXPECT_EQ(reread->steps_total, 40);
+  // A results.json written before the plain-cast evaluation has no such key.
+  nlohmann::json old = doc;
+  for (nlohmann::json& p : old["pipelines"]) {
+    p.erase("plain_cast_metrics");
+    p.erase("plain_cast_inputs");
+  }
+  auto old_read = results_from_json(old, "old");
+  ASSERT_TRUE(old_read.ok()) << old_read.status().message();
+  for (const PipelineResult& p : old_read->pipelines) {
+    EXPECT_TRUE(p.plain_cast_metrics.empty()) << p.id;
+    EXPECT_FALSE(p.plain_cast_inputs.has_value()) << p.id;
+  }
+  EXPECT_DOUBLE_EQ(old_read->pipelines[2].metric("Accuracy"), 0.809);
+  // A malformed value is an error naming where it is.
+  nlohmann::json bad = doc;
+  bad["pipelines"][2]["plain_cast_metrics"][0]["value"] = "high";
+  auto bad_read = results_from_json(bad, "bad");
+  ASSERT_FALSE(bad_read.ok());
+  EXPECT_NE(bad_read.status().message().find("pipelines[2].plain_cast_metrics[0]"), std::string::npos)
+      << bad_read.status().message();
+}
+
 TEST_F(StudyReportTest, MarkdownMultilabelFamilyUsesBinaryAccuracy) {
   const std::string md = report_markdown(results_);
   const std::string bspc = md.substr(md.find("## BSPC"));
@@ -99,7 +220,7 @@ TEST_F(StudyReportTest, MarkdownPerVersionTablesMarkAgainstTheUnquantizedRow) {
   const std::string md = report_markdown(results_);
   const size_t at = md.find("#### SmartWatch, Lean, final (pruned + LRF) – PTQ");
   ASSERT_NE(at, std::string::npos);
-  // The final models come first, as in the seed.
+  // The final models come first, as in the original study.
   EXPECT_LT(at, md.find("#### SmartWatch, Lean, before pruning – PTQ"));
   const std::string table = md.substr(at, md.find("####", at + 4) - at);
   EXPECT_NE(table.find("| Model | Accuracy | Precision | Recall | F1 | Balanced Accuracy | Cohen's Kappa |"),
@@ -168,6 +289,24 @@ TEST_F(StudyReportTest, HtmlTablesMarksAndHoverReasons) {
                       "fiq-int8.html\">charts</a> · <a href=\"debug/smartwatch-lean.original.fiq-int8.csv\""),
             std::string::npos);
   EXPECT_NE(html.find("−50.0%"), std::string::npos);
+  // The step counts among the header facts.
+  EXPECT_NE(html.find("<dt>Steps</dt><dd>40 steps (30 run, 8 from the cache, 2 failed)</dd>"), std::string::npos);
+}
+
+TEST_F(StudyReportTest, HtmlInputQuantizationSectionIsInTheContents) {
+  const std::string html = report_html(results_);
+  EXPECT_NE(html.find("<a href=\"#family-0-input-quantization\">Input quantization: correct vs naive cast</a>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<a href=\"#family-1-input-quantization\">Input quantization: correct vs naive cast</a>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<h3 id=\"family-0-input-quantization\">"), std::string::npos);
+  EXPECT_NE(html.find("id=\"family-0-input-quantization-table\""), std::string::npos);
+  EXPECT_NE(html.find("<td class=\"num\">80.9% / 41.2% (-39.7 points)</td>"), std::string::npos);
+  // A cell without a plain-cast value says why on hover.
+  EXPECT_NE(html.find("title=\"not evaluated with a plain cast (results written before that evaluation)\">75.0% / "
+                      "–</td>"),
+            std::string::npos);
+  EXPECT_NE(html.find("on average over the 8 models evaluated both ways"), std::string::npos);
 }
 
 TEST_F(StudyReportTest, HtmlEscapesNamesAndKeepsScriptsClosedOnlyWhereMeant) {
@@ -257,6 +396,9 @@ TEST(StudyReportEmptyTest, EmptyResultsRenderWithoutFamilies) {
   const StudyResults empty;
   const std::string md = report_markdown(empty);
   EXPECT_NE(md.find("- Pipelines: 0 (0 ok, 0 failed, 0 taken from a previous run)"), std::string::npos);
+  // Results without step counts (0: unknown) say nothing about steps.
+  EXPECT_NE(md.find("; 1 job\n"), std::string::npos);
+  EXPECT_EQ(md.find(" steps ("), std::string::npos);
   EXPECT_NE(md.find("## Study configuration"), std::string::npos);
   const std::string html = report_html(empty);
   EXPECT_NE(html.find("data-charts-expected=\"0\""), std::string::npos);

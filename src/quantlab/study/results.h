@@ -110,6 +110,14 @@ struct DebugSummary {
   std::vector<std::string> worst_layers;  // "CONV_2D model/conv2d_2/Relu (rmse/scale 0.41)", worst first
 };
 
+// What a plain cast does to the evaluation inputs of an integer-input
+// model, value by value, against rounding with saturation.
+struct PlainCastInputs {
+  int64_t values = 0;   // input values quantized (samples x elements per sample)
+  int64_t changed = 0;  // of which the cast gives another integer than rounding with saturation
+  int64_t wrapped = 0;  // of which outside the type's range, so the cast wrapped them modulo 256
+};
+
 // One pipeline: a stage model converted with one scheme and evaluated.
 struct PipelineResult {
   std::string id;       // "smartwatch-lean/original/ptq/fiq-int8"
@@ -120,13 +128,14 @@ struct PipelineResult {
   std::string model_path;  // relative to the output directory
   int64_t file_bytes = 0;
   Task task = Task::kAuto;
-  std::vector<Metric> metrics;  // the seed's six for the task, in its order
+  std::vector<Metric> metrics;  // the original study's six for the task, in its order
   // The same six when real inputs are quantized by a plain C cast
   // (InputQuantization::kPlainCast: truncation, wrap-around) instead of
   // rounding and saturation, as a naive harness does. Computed only for
   // schemes whose model input is integer (fiq-int8, fiq-uint8); empty
   // otherwise.
   std::vector<Metric> plain_cast_metrics;
+  std::optional<PlainCastInputs> plain_cast_inputs;  // with plain_cast_metrics
   double eval_seconds = 0;
   int64_t eval_samples = 0;
   std::optional<TensorAnalysis> tensors;
@@ -148,7 +157,7 @@ struct StudyResults {
   // run that wrote these results: executed, taken from the cache, failed
   // (or not run because a step they need failed).
   int steps_total = 0, steps_run = 0, steps_cached = 0, steps_failed = 0;
-  std::vector<std::string> profile_notes;         // what the profile changes from the seed's sizes
+  std::vector<std::string> profile_notes;         // what the profile changes from the original study's sizes
   std::map<std::string, std::string> datasets;    // family -> how its data was made
   std::vector<StageModel> models;
   std::vector<PipelineResult> pipelines;

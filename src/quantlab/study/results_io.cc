@@ -101,6 +101,10 @@ json pipeline_json(const PipelineResult& p) {
               {"task", task_name(p.task)},
               {"metrics", metrics_json(p.metrics)},
               {"plain_cast_metrics", metrics_json(p.plain_cast_metrics)},
+              {"plain_cast_inputs", p.plain_cast_inputs ? json{{"values", p.plain_cast_inputs->values},
+                                                                 {"changed", p.plain_cast_inputs->changed},
+                                                                 {"wrapped", p.plain_cast_inputs->wrapped}}
+                                                          : json(nullptr)},
               {"eval_seconds", number(p.eval_seconds)},
               {"eval_samples", p.eval_samples},
               {"tensors", p.tensors ? tensors_json(*p.tensors) : json(nullptr)},
@@ -339,6 +343,14 @@ Status read_pipeline_json(const nlohmann::json& j, const std::string& path, cons
   // means not computed.
   if (j.is_object() && j.contains("plain_cast_metrics"))
     QL_RETURN_IF_ERROR(read_metrics(r, j, path, "plain_cast_metrics", &p->plain_cast_metrics));
+  if (j.is_object() && j.contains("plain_cast_inputs") && !j["plain_cast_inputs"].is_null()) {
+    PlainCastInputs inputs;
+    const std::string where = path + ".plain_cast_inputs";
+    QL_RETURN_IF_ERROR(r.integer(j["plain_cast_inputs"], where, "values", &inputs.values));
+    QL_RETURN_IF_ERROR(r.integer(j["plain_cast_inputs"], where, "changed", &inputs.changed));
+    QL_RETURN_IF_ERROR(r.integer(j["plain_cast_inputs"], where, "wrapped", &inputs.wrapped));
+    p->plain_cast_inputs = inputs;
+  }
   QL_RETURN_IF_ERROR(r.real(j, path, "eval_seconds", &p->eval_seconds));
   QL_RETURN_IF_ERROR(r.integer(j, path, "eval_samples", &p->eval_samples));
   Status s;

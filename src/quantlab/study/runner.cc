@@ -27,6 +27,7 @@
 #include "quantlab/debug/layer_debugger.h"
 #include "quantlab/eval/evaluate.h"
 #include "quantlab/ir/analysis.h"
+#include "quantlab/numerics/quantize_values.h"
 #include "quantlab/quant/calibration.h"
 #include "quantlab/quant/schemes.h"
 #include "quantlab/study/report.h"
@@ -51,8 +52,9 @@ using Clock = std::chrono::steady_clock;
 // entries are not reused.
 constexpr int kCacheFormatVersion = 1;
 // The same for pipeline steps alone, so that a change to the pipeline
-// record does not discard the trained models: 2 added plain_cast_metrics.
-constexpr int kPipelineFormatVersion = 2;
+// record does not discard the trained models: 2 added plain_cast_metrics,
+// 3 plain_cast_inputs.
+constexpr int kPipelineFormatVersion = 3;
 
 enum class StepKind : uint8_t { kTrain, kPrune, kFactorize, kQat, kPipeline };
 
@@ -144,8 +146,11 @@ Result<PreparedData> prepare_dataset(const DatasetConfig& d, const StudyConfig& 
       << out.splits.test.size() << "), normalized per channel with the training statistics";
   out.description = how.str();
   json key = {{"step", "data"}, {"version", kCacheFormatVersion}, {"seed", config.seed}};
-  for (const json& entry : config_to_json(config)["datasets"])
-    if (entry["name"] == d.name) key["dataset"] = entry;
+  // The JSON must outlive the loop: a range over a member of the temporary
+  // config_to_json(config) would read freed memory.
+  const json config_json = config_to_json(config);
+  for (const json& entry : config_json.at("datasets"))
+    if (entry.at("name") == d.name) key["dataset"] = entry;
   out.key = content_key(key);
   return out;
 }
@@ -233,6 +238,29 @@ bool has_integer_input(const Graph& graph) {
     return false;
   const DType dtype = graph.tensors[static_cast<size_t>(graph.inputs[0])].dtype;
   return dtype == DType::kInt8 || dtype == DType::kUInt8;
+}
+
+// Compares, value by value, the plain cast of x / scale + zero_point
+// (truncated toward zero, wrapped modulo 256) with its correct quantization
+// (rounded half away from zero, saturated), for the model's first input.
+PlainCastInputs compare_plain_cast(const Graph& graph, const Array& x) {
+  PlainCastInputs out;
+  const Tensor& input = graph.tensors[static_cast<size_t>(graph.inputs[0])];
+  if (input.quant.scale.empty() || input.quant.zero_point.empty() || x.dtype != DType::kFloat32) return out;
+  const float scale = input.quant.scale[0];
+  const int32_t zero_point = static_cast<int32_t>(input.quant.zero_point[0]);
+  const auto [lowest, highest] = quantized_range(input.dtype);
+  const float* values = reinterpret_cast<const float*>(x.bytes.data());
+  out.values = x.num_elements();
+  for (int64_t i = 0; i < out.values; ++i) {
+    const PlainCast cast = plain_cast_value(values[i], scale, zero_point);
+    const int32_t correct = quantize_value(values[i], scale, zero_point, lowest, highest);
+    const int32_t stored = input.dtype == DType::kInt8 ? static_cast<int32_t>(static_cast<int8_t>(cast.low_byte))
+                                                       : static_cast<int32_t>(cast.low_byte);
+    out.wrapped += cast.truncated < lowest || cast.truncated > highest ? 1 : 0;
+    out.changed += stored != correct ? 1 : 0;
+  }
+  return out;
 }
 
 // ---- The engine ---------------------------------------------------------------
@@ -679,6 +707,7 @@ Status StudyEngine::run_pipeline(const Step& step, int threads, json* record) {
     plain_cast.input_quantization = InputQuantization::kPlainCast;
     QL_ASSIGN_OR_RETURN(const EvalResult naive, evaluate(converted.graph, *data.eval, plain_cast));
     p.plain_cast_metrics = naive.metrics;
+    p.plain_cast_inputs = compare_plain_cast(converted.graph, data.eval->x);
   }
   p.tensors = analyse_tensors(converted);
 

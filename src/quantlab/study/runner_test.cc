@@ -2,13 +2,18 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <sstream>
+#include <vector>
 #include <string>
 
 #include "quantlab/core/file_io.h"
 #include "quantlab/data/synth.h"
 #include "quantlab/eval/evaluate.h"
+#include "quantlab/runtime/interpreter.h"
 #include "quantlab/study/config.h"
 #include "quantlab/tflite/reader.h"
 
@@ -100,6 +105,18 @@ TEST_F(StudyRunnerTest, RunsEveryPipelineWritesOutputsAndRerunsFromCache) {
     if (p.scheme == Scheme::kFloat) {
       EXPECT_EQ(p.tensors->quantized_weights, 0) << p.id;
     }
+    // Only the schemes with integer model inputs are also evaluated with
+    // plain-cast inputs, on the same six metrics.
+    const bool integer_input = p.scheme == Scheme::kFullIntegerInt8Io || p.scheme == Scheme::kFullIntegerUInt8Io;
+    if (integer_input) {
+      ASSERT_EQ(p.plain_cast_metrics.size(), 6u) << p.id;
+      EXPECT_EQ(p.plain_cast_metrics[0].name, "Accuracy");
+      ASSERT_TRUE(p.plain_cast_inputs.has_value()) << p.id;
+      EXPECT_GT(p.plain_cast_inputs->values, 0) << p.id;
+    } else {
+      EXPECT_TRUE(p.plain_cast_metrics.empty()) << p.id;
+      EXPECT_FALSE(p.plain_cast_inputs.has_value()) << p.id;
+    }
   }
   for (const char* name : {"results.json", "results.csv", "report.md", "report.html", "study.json"})
     EXPECT_TRUE(fs::is_regular_file(dir_ / name)) << name;
@@ -132,6 +149,53 @@ TEST_F(StudyRunnerTest, RunsEveryPipelineWritesOutputsAndRerunsFromCache) {
     correct += best == labels[i] ? 1 : 0;
   }
   EXPECT_DOUBLE_EQ(int8.metric("Accuracy"), static_cast<double>(correct) / static_cast<double>(n));
+
+  // The plain-cast accuracy, recounted the naive harness's way: each input
+  // value x / scale + zero_point truncated toward zero, wrapped modulo 256
+  // into int8, fed to the interpreter as it is; the argmax of the int8
+  // outputs (dequantization keeps their order) against the label.
+  {
+    auto interpreter = Interpreter::create(*model);
+    ASSERT_TRUE(interpreter.ok()) << interpreter.status().message();
+    const TensorInfo& input = (*interpreter)->input_info(0);
+    const TensorInfo& output = (*interpreter)->output_info(0);
+    ASSERT_EQ(input.dtype, DType::kInt8);
+    ASSERT_EQ(output.dtype, DType::kInt8);
+    ASSERT_EQ(output.num_elements(), 6);
+    const double scale = input.scale();
+    const int32_t zero_point = input.zero_point();
+    ASSERT_GT(scale, 0.0);
+    const int64_t values = splits->test.x.num_elements();
+    ASSERT_EQ(values, n * input.num_elements());
+    const float* x = reinterpret_cast<const float*>(splits->test.x.bytes.data());
+    std::vector<int8_t> cast(static_cast<size_t>(values));
+    int64_t differs_from_rounding = 0, outside = 0;
+    for (int64_t i = 0; i < values; ++i) {
+      const double real = static_cast<double>(x[i]) / scale + zero_point;
+      const int64_t truncated = static_cast<int64_t>(real);  // toward zero
+      outside += truncated < -128 || truncated > 127 ? 1 : 0;
+      const int64_t wrapped = ((truncated % 256) + 256) % 256;
+      cast[static_cast<size_t>(i)] = static_cast<int8_t>(wrapped >= 128 ? wrapped - 256 : wrapped);
+      const double rounded = std::min(127.0, std::max(-128.0, std::round(real)));
+      differs_from_rounding += cast[static_cast<size_t>(i)] != static_cast<int8_t>(rounded) ? 1 : 0;
+    }
+    EXPECT_GT(differs_from_rounding, 0) << "the test data never tells the two quantizations apart";
+    // The report's input counts are these.
+    ASSERT_TRUE(int8.plain_cast_inputs.has_value());
+    EXPECT_EQ(int8.plain_cast_inputs->values, values);
+    EXPECT_EQ(int8.plain_cast_inputs->changed, differs_from_rounding);
+    EXPECT_EQ(int8.plain_cast_inputs->wrapped, outside);
+    std::vector<int8_t> outputs(static_cast<size_t>(n * 6));
+    ASSERT_TRUE((*interpreter)->invoke(n, {cast.data()}, {outputs.data()}).ok());
+    int64_t naive_correct = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      int best = 0;
+      for (int c = 1; c < 6; ++c)
+        if (outputs[static_cast<size_t>(i * 6 + c)] > outputs[static_cast<size_t>(i * 6 + best)]) best = c;
+      naive_correct += best == labels[i] ? 1 : 0;
+    }
+    EXPECT_DOUBLE_EQ(int8.plain_cast_metric("Accuracy"), static_cast<double>(naive_correct) / static_cast<double>(n));
+  }
 
   // results.json round-trips; results.csv has one row per pipeline and metric.
   auto text = read_text_file((dir_ / "results.json").string());

@@ -321,7 +321,7 @@ TEST_F(TrainerTest, FineTunesARealTfliteModel) {
 
 TEST(TrainableGraphTest, MissingBiasesAreAddedAsZeros) {
   Graph g = zoo_graph("smartwatch-lean", {100, 6, 1}, 6, zoo::Head::kSoftmax);
-  // The seed's lean model: 1655 weights and biases (the int32 flatten shape
+  // The original study's lean model: 1655 weights and biases (the int32 flatten shape
   // constant is not a parameter).
   EXPECT_EQ(trainable_parameter_count(g), 1655);
   g.ops[0].inputs.resize(2);   // conv without bias

@@ -1,6 +1,6 @@
 // The zoo against the study's listings: SmartWatch lean must reproduce the
-// seed's tensor table exactly (shapes and names transcribed from it), every
-// family must show the seed's op sequence, and the parameter counts must be
+// original study's tensor table exactly (shapes and names transcribed from it), every
+// family must show the original study's op sequence, and the parameter counts must be
 // those worked out by hand in docs/models.md.
 #include "quantlab/zoo/zoo.h"
 
@@ -48,7 +48,7 @@ TEST(ZooTest, SmartwatchLeanMatchesTheSeedListing) {
   EXPECT_EQ(op_sequence(g), (std::vector<std::string>{"CONV_2D", "MAX_POOL_2D", "CONV_2D", "MAX_POOL_2D", "CONV_2D",
                                                        "MAX_POOL_2D", "CONV_2D", "MAX_POOL_2D", "RESHAPE",
                                                        "FULLY_CONNECTED", "FULLY_CONNECTED", "SOFTMAX"}));
-  // Tensor table transcribed from the seed's listing of the lean model.
+  // Tensor table transcribed from the original study's listing of the lean model.
   const std::vector<std::pair<std::string, Shape>> expected = {
       {"serving_default_x:0", {1, 100, 6, 1}},
       {"model/conv2d/BiasAdd/ReadVariableOp", {4}},
@@ -76,7 +76,7 @@ TEST(ZooTest, SmartwatchLeanMatchesTheSeedListing) {
     ASSERT_GE(t, 0) << name;
     EXPECT_EQ(g.tensors[t].shape, shape) << name;
   }
-  // Conv outputs: [1,100,6,4], [1,50,6,6], [1,25,6,3], [1,13,6,4] in the seed.
+  // Conv outputs: [1,100,6,4], [1,50,6,6], [1,25,6,3], [1,13,6,4] in the original study.
   EXPECT_EQ(g.tensors[g.ops[0].outputs[0]].shape, (Shape{1, 100, 6, 4}));
   EXPECT_EQ(g.tensors[g.ops[2].outputs[0]].shape, (Shape{1, 50, 6, 6}));
   EXPECT_EQ(g.tensors[g.ops[4].outputs[0]].shape, (Shape{1, 25, 6, 3}));
@@ -126,7 +126,7 @@ TEST(ZooTest, FamiliesFollowTheSeedOpLists) {
   fat.insert(fat.end(), fat_tail.begin(), fat_tail.end());
   EXPECT_EQ(op_sequence(build_default("bspc-fat").graph), fat);
 
-  // The seed's BSPC-GAP layer index, ops 0..22.
+  // The original study's BSPC-GAP layer index, ops 0..22.
   const std::vector<std::string> residual = {
       "CONV_2D", "MAX_POOL_2D", "CONV_2D", "CONV_2D", "CONV_2D", "MAX_POOL_2D", "CONV_2D", "ADD",
       "MAX_POOL_2D", "CONV_2D", "CONV_2D", "CONV_2D", "MAX_POOL_2D", "CONV_2D", "ADD", "MAX_POOL_2D",
