@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
@@ -448,6 +450,37 @@ TEST(DebugCli, WritesReportsAndChartsForEveryScheme) {
     EXPECT_EQ(html.find("<script src"), std::string::npos);
     EXPECT_NE(html.find("sequential/conv2d_1/Relu"), std::string::npos);  // the layer index table
   }
+}
+
+// The chart page opened in headless Chromium (Debian's package, which
+// run.sh installs): every chart is drawn by the inlined library and the
+// page logs nothing to the console (Chromium prints each console message,
+// errors included, as an "INFO:CONSOLE" line with --enable-logging).
+TEST(DebugCli, ChartsRenderInABrowserWithoutConsoleMessages) {
+  const std::string chromium = "/usr/bin/chromium";
+  ASSERT_TRUE(std::filesystem::exists(chromium))
+      << chromium << " is missing: install Debian's chromium package (run.sh installs it)";
+  testing::ScratchDir dir;
+  const Graph f = load(kFloatModel);
+  const std::string model = dir.file("m.fiq-int8.tflite");
+  ASSERT_TRUE(write_tflite_file(convert(f, Scheme::kFullIntegerInt8Io, calibrated(f, golden_inputs())), model).ok());
+  auto r = test_support::run_cli({"debug", kFloatModel, model, "--data", kGoldenInputs, "-o", dir.file("out"),
+                                  "--threads", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  const std::string dom = dir.file("dom.html"), log = dir.file("chromium.log");
+  const std::string command = "timeout 60 " + chromium +
+                              " --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run"
+                              " --disable-extensions --disable-background-networking --enable-logging=stderr --v=0"
+                              " --virtual-time-budget=8000 --user-data-dir=" + testing::shell_quote(dir.file("profile")) +
+                              " --dump-dom " + testing::shell_quote("file://" + dir.file("out/charts.html")) + " > " +
+                              testing::shell_quote(dom) + " 2> " + testing::shell_quote(log);
+  ASSERT_EQ(std::system(command.c_str()), 0) << slurp(log);
+  const std::string page = slurp(dom);
+  // Chart.js sizes every canvas it draws into with an inline style.
+  EXPECT_EQ(count(page, "<canvas"), layer_metrics().size());
+  EXPECT_EQ(count(page, "box-sizing: border-box"), layer_metrics().size()) << page.substr(0, 2000);
+  EXPECT_EQ(count(slurp(log), ":CONSOLE"), 0u) << slurp(log);
 }
 
 TEST(DebugCli, OneViewAndAutoFallback) {
