@@ -109,27 +109,7 @@ Result<Conv2DGeometry> compute_geometry(const PrepareContext& ctx, const Conv2DO
   if (w[3] != in[3])
     return ctx.error("filter input depth " + std::to_string(w[3]) + " differs from input channels " +
                      std::to_string(in[3]) + " (grouped convolution is not supported)");
-  if (o.stride_h < 1 || o.stride_w < 1 || o.dilation_h < 1 || o.dilation_w < 1)
-    return ctx.error("strides and dilations must be >= 1");
-  if (!window_fits_int(o.padding, in[1], w[1], o.stride_h, o.dilation_h) ||
-      !window_fits_int(o.padding, in[2], w[2], o.stride_w, o.dilation_w))
-    return ctx.error("filter " + shape_to_string(w) + " with dilation " + std::to_string(o.dilation_h) + "x" +
-                     std::to_string(o.dilation_w) + " over input " + shape_to_string(in) +
-                     " spans more than 2^31 - 1 positions");
-  Conv2DGeometry g;
-  g.batches = in[0], g.in_h = in[1], g.in_w = in[2], g.in_c = in[3];
-  g.out_c = w[0], g.filter_h = w[1], g.filter_w = w[2];
-  g.stride_h = o.stride_h, g.stride_w = o.stride_w, g.dilation_h = o.dilation_h, g.dilation_w = o.dilation_w;
-  const Window2D win = compute_window(o.padding, g.in_h, g.in_w, g.filter_h, g.filter_w, g.stride_h, g.stride_w,
-                                      g.dilation_h, g.dilation_w);
-  if (win.out_h <= 0 || win.out_w <= 0)
-    return ctx.error("filter " + shape_to_string(w) + " does not fit input " + shape_to_string(in) +
-                     " with VALID padding");
-  g.out_h = win.out_h, g.out_w = win.out_w, g.pad_top = win.pad_top, g.pad_left = win.pad_left;
-  if (ctx.has_input(2) && ctx.input(2).num_elements() != g.out_c)
-    return ctx.error("bias has " + std::to_string(ctx.input(2).num_elements()) + " elements, expected " +
-                     std::to_string(g.out_c));
-  return g;
+  return plan_convolution(ctx, w, w[0], {o.padding, o.stride_h, o.stride_w, o.dilation_h, o.dilation_w});
 }
 
 Status prepare(PrepareContext& ctx) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "quantlab/ir/op_options.h"
+#include "quantlab/kernels/conv_2d.h"
 #include "quantlab/kernels/kernel.h"
 
 namespace quantlab {
@@ -45,5 +46,18 @@ Status check_int32_accumulation(const PrepareContext& ctx, int64_t depth, int64_
 
 // An error for fused activations these kernels do not apply (TANH, SIGN_BIT).
 Status check_fused_activation(const PrepareContext& ctx, Activation act);
+
+// The window of a convolution (CONV_2D or DEPTHWISE_CONV_2D, whose filter
+// layouts differ but both hold the window in dimensions 1 and 2): the
+// geometry of input 0 (NHWC) under `filter` with `out_c` output channels and
+// the options' padding, strides and dilations. Errors: strides or dilations
+// below 1, a window whose positions do not fit int, a filter larger than a
+// VALID-padded input, a bias whose length is not `out_c`.
+struct ConvolutionWindow {
+  Padding padding = Padding::kSame;
+  int stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
+};
+Result<Conv2DGeometry> plan_convolution(const PrepareContext& ctx, const Shape& filter, int out_c,
+                                        const ConvolutionWindow& window);
 
 }  // namespace quantlab
