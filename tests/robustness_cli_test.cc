@@ -274,7 +274,9 @@ TEST_F(RobustnessCli, TrainMissingAndUnreadableData) {
 
 TEST_F(RobustnessCli, TrainInvalidOptions) {
   expect_option_error(run_cli({"train", "--data", path("d.npz"), "-o", path("m.tflite"), "--epochs", "0"}),
-                      {"--epochs", "0"});
+                      {"--epochs: must be a number > 0, got '0'"});
+  expect_option_error(run_cli({"train", "--data", path("d.npz"), "-o", path("m.tflite"), "--lr", "fast"}),
+                      {"--lr: must be a number > 0, got 'fast'"});
 }
 
 // The training subcommands check the data against the model before any

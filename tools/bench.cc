@@ -204,10 +204,10 @@ void register_bench(CLI::App& app) {
       "  quantlab bench person_detect.tflite --batch 256 --threads 2");
   cmd->add_option("model", args->model, "The .tflite model")->required();
   cmd->add_option("--batch", args->batch, "Samples per invoke for the throughput measurement")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   cmd->add_option("--threads", args->threads, "Worker threads (default: all cores)");
   cmd->add_option("--seconds", args->seconds, "Time spent on each measurement (latency gets half)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   cmd->add_option("--rounding", args->rounding, "Requantization rounding: double (default) or single")
       ->check(CLI::IsMember({"double", "single"}));
   cmd->callback([args] {

@@ -179,7 +179,7 @@ void register_data(CLI::App& app) {
       ->check(CLI::IsMember({"har", "ecg"}));
   synth->add_option("--seed", args->seed, "Generator seed (the same seed gives the same files)");
   synth->add_option("-n", args->count, "Samples over all splits (default: har 6000, ecg 4000)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   synth->add_option("-o,--output", args->out_dir, "Output directory")->required();
   synth->add_option("--leads", args->leads, "ecg: leads, 1-12 (I, II, III, aVR, aVL, aVF, V1-V6 in that order)");
   synth->add_option("--length", args->length, "ecg: samples per record (default 500)");

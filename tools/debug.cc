@@ -235,14 +235,14 @@ void register_debug(CLI::App& app) {
   cmd->add_option("--view", a->view, "propagated, isolated or both")
       ->check(CLI::IsMember({"propagated", "isolated", "both"}));
   cmd->add_option("--suspect", a->suspect, "rmse/scale above which a layer is a suspect (default 0.7)");
-  cmd->add_option("--samples", a->samples, "Use only the first N samples, for every part of the run (default: all)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--samples", a->samples, "Use only the first N samples, for every part of the run (default: all)")->check(non_negative_number());
   cmd->add_option("--top", a->top, "Worst layers named in the summary (default 5)");
   cmd->add_option("--threads", a->threads, "Interpreter threads (default: all cores)");
   cmd->add_option("--task", a->task, "multiclass, multilabel, binary, or auto (from the output and labels)")
       ->check(CLI::IsMember({"auto", "multiclass", "multilabel", "binary"}));
   cmd->add_flag("--auto-fallback", a->auto_fallback, "Search for the layers to keep float (see below)");
   cmd->add_option("--max-drop", a->max_drop, "Allowed metric drop versus float, in percentage points (default 1)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number());
   cmd->add_option("--metric", a->metric, "Task metric the fallback holds (default: the task's first, e.g. Accuracy)");
   cmd->add_option("--ranges", a->ranges, "Calibration table (JSON) for re-creating a full-integer model");
   cmd->add_option("--max-steps", a->max_steps, "Stop the fallback search after this many steps");

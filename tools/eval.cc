@@ -216,7 +216,7 @@ void register_eval(CLI::App& app) {
   cmd->add_option("--format", a->format, "md, csv or json")->check(CLI::IsMember({"md", "csv", "json"}));
   cmd->add_option("--output,-o", a->output, "Write the table to a file instead of stdout");
   cmd->add_option("--threads", a->threads, "Worker threads (default: all cores)");
-  cmd->add_option("--batch", a->batch, "Samples per interpreter invoke")->check(CLI::PositiveNumber);
+  cmd->add_option("--batch", a->batch, "Samples per interpreter invoke")->check(positive_number());
   cmd->add_flag("--details", a->details, "With one model: per-class report and confusion matrix");
   cmd->add_flag("--plain-cast", a->plain_cast,
                 "Quantize inputs by a plain cast (truncate and wrap), as a naive harness does: only to measure the damage");

@@ -161,7 +161,7 @@ void register_factorize(CLI::App& app) {
       ->required();
   cmd->add_option("--method", args->method, "svd (two dense layers) or tt (tensor train) (default svd)")
       ->check(CLI::IsMember({"svd", "tt"}));
-  cmd->add_option("--ranks", args->ranks, "Rank(s); several ranks make a grid")->required()->check(CLI::PositiveNumber);
+  cmd->add_option("--ranks", args->ranks, "Rank(s); several ranks make a grid")->required()->check(positive_number());
   cmd->add_option("--ops", args->ops, "Op indices of the dense layers (default: every layer that gets smaller)");
   cmd->add_option("--in-factors", args->in_factors, "tt: M1 M2 with M1 * M2 = input features (default balanced)");
   cmd->add_option("--out-factors", args->out_factors, "tt: N1 N2 with N1 * N2 = output features (default balanced)");

@@ -101,9 +101,9 @@ void register_prune(CLI::App& app) {
   cmd->add_option("--scope", args->scope, "layer (each tensor) or global (one threshold) (default layer)")
       ->check(CLI::IsMember({"layer", "global"}));
   cmd->add_option("--ramp-epochs", args->ramp_epochs, "Epochs of the polynomial ramp (default 4)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number());
   cmd->add_option("--update-every", args->update_every, "Recompute masks every N steps during the ramp (default 10)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   cmd->callback([args] {
     const Status s = run_prune(*args);
     if (!s.ok()) fail("prune", s);

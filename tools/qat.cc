@@ -121,7 +121,7 @@ void register_qat(CLI::App& app) {
   cmd->add_flag("--fc-per-channel", args->fc_per_channel, "Dense weights per output channel");
   cmd->add_option("--calib-samples", args->calib_samples,
                   "Training samples for the PTQ comparison's ranges (default 500)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   cmd->callback([args] {
     const Status s = run_qat(*args);
     if (!s.ok()) fail("qat", s);

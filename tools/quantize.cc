@@ -200,12 +200,12 @@ void register_quantize(CLI::App& app) {
   cmd->add_option("-o,--output-dir", args->out_dir, "Directory for the converted models and the summary")->required();
   cmd->add_option("--calib-method", args->method, "minmax (default), percentile:P, mse or kl");
   cmd->add_option("--calib-samples", args->samples, "Use at most this many calibration samples")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   cmd->add_option("--save-ranges", args->save_ranges, "Write the calibrated range table (JSON)");
   cmd->add_option("--load-ranges", args->load_ranges, "Use a saved range table instead of calibrating");
   cmd->add_option("--drq-min-elements", args->drq_min_elements,
                   "drq: weights with fewer elements stay float (default 1024, as TFLite)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number());
   cmd->add_flag("--fc-per-channel", args->fc_per_channel,
                 "Quantize FULLY_CONNECTED weights per output channel (default: per tensor)");
   cmd->add_flag("--drq-symmetric-inputs", args->drq_symmetric_inputs,

@@ -191,7 +191,7 @@ void register_run(CLI::App& app) {
   cmd->add_option("model", args->model, "The .tflite model")->required();
   cmd->add_option("--input,-i", args->inputs, "Input .npy file, one per model input, in order")->required();
   cmd->add_option("--output,-o", args->outputs, "Where to write each model output as .npy");
-  cmd->add_option("--batch", args->batch, "Samples per invoke (memory/throughput trade-off)")->check(CLI::PositiveNumber);
+  cmd->add_option("--batch", args->batch, "Samples per invoke (memory/throughput trade-off)")->check(positive_number());
   cmd->add_option("--threads", args->threads, "Worker threads (default: all cores)");
   cmd->add_flag("--raw", args->raw, "Do not quantize: integer inputs are already in the model's quantized domain");
   cmd->add_flag("--dequantize", args->dequantize, "Write/print quantized outputs as real values");

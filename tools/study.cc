@@ -87,7 +87,7 @@ void register_study(CLI::App& app) {
   cmd->add_option("--profile", args->profile, "Built-in configuration: quick (default) or full")
       ->check(CLI::IsMember({"quick", "full"}));
   cmd->add_option("--out", args->out, "Output directory (default out)");
-  cmd->add_option("--jobs", args->jobs, "Steps run at once (default: one per core)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--jobs", args->jobs, "Steps run at once (default: one per core)")->check(non_negative_number());
   cmd->add_option("--only", args->only, "Run only these model families (e.g. SmartWatch BSPC-GAP)");
   cmd->add_flag("--quiet", args->quiet, "No progress display");
 

@@ -1,6 +1,8 @@
 #include "subcommands.h"
 
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 
 namespace quantlab::cli {
 namespace {
@@ -27,5 +29,24 @@ void fail(const char* command, const Status& status) {
 }
 
 int exit_code() { return g_exit_code; }
+
+namespace {
+
+CLI::Validator number_at_least(double lowest, bool inclusive, const std::string& description) {
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double value = std::strtod(text.c_str(), &end);
+        const bool parsed = !text.empty() && end != nullptr && *end == '\0';
+        if (parsed && (inclusive ? value >= lowest : value > lowest)) return std::string();
+        return "must be " + description + ", got '" + text + "'";
+      },
+      description);
+}
+
+}  // namespace
+
+CLI::Validator positive_number() { return number_at_least(0, false, "a number > 0"); }
+CLI::Validator non_negative_number() { return number_at_least(0, true, "a number >= 0"); }
 
 }  // namespace quantlab::cli

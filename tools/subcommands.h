@@ -20,4 +20,9 @@ void register_subcommands(CLI::App& app);
 void fail(const char* command, const Status& status);
 int exit_code();
 
+// Option checks whose failures read "--epochs: must be a number >= 1, got
+// -2" (CLI11's own numeric checks print the whole double range).
+CLI::Validator positive_number();      // > 0
+CLI::Validator non_negative_number();  // >= 0
+
 }  // namespace quantlab::cli

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "subcommands.h"
+
 namespace quantlab::cli {
 
 Result<TrainingSplits> load_training_splits(const std::string& path, uint64_t seed) {
@@ -48,11 +50,11 @@ void add_training_options(CLI::App* cmd, TrainingArgs* args, const std::string& 
   cmd->add_option("--data", args->data, "Directory with train.npz, val.npz [, test.npz], or one .npz/.csv to split")
       ->required();
   cmd->add_option("--epochs", args->epochs, fmt::format("{} (default {})", epochs_help, args->epochs))
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   cmd->add_option("--batch", args->batch, fmt::format("Batch size (default {})", args->batch))
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   cmd->add_option("--lr", args->lr, fmt::format("Adam learning rate (default {})", args->lr))
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   cmd->add_option("--seed", args->seed, fmt::format("{} (default {})", seed_help, args->seed));
   cmd->add_option("--threads", args->threads, threads_help + " (default: one per core)");
   cmd->add_option("--patience", args->patience,
