@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "quantlab/kernels/hybrid.h"
+#include "quantlab/kernels/kernel.h"
 #include "quantlab/numerics/requantize.h"
 
 namespace quantlab {
@@ -59,5 +60,16 @@ struct Conv2DHybridParams {
 // clamped to [act_min, act_max]. bias may be null.
 void conv_2d_hybrid(const Conv2DHybridParams& p, const float* input, const int8_t* filter, const float* bias,
                     const HybridWorkspace& ws, float* output);
+
+// What the reference prepare derived for one CONV_2D. The optimized kernel
+// reads it rather than deriving it again, so both run on the very same
+// geometry, clamp and multipliers.
+struct Conv2DPrepared {
+  Conv2DGeometry geometry;
+  float act_min = 0.f, act_max = 0.f;  // the float clamp
+  const Conv2DInt8Params* int8 = nullptr;  // the int8 variant only; points into `reference_data`
+};
+// `reference_data` is the OpData the reference kernel's prepare made.
+Conv2DPrepared reference_conv_2d_prepared(const OpData& reference_data);
 
 }  // namespace quantlab

@@ -178,6 +178,16 @@ Status eval(const EvalContext& ctx) {
 
 }  // namespace
 
+DepthwiseConv2DPrepared reference_depthwise_conv_2d_prepared(const OpData& reference_data) {
+  const auto& d = static_cast<const DepthwiseConv2DOpData&>(reference_data);
+  DepthwiseConv2DPrepared p;
+  p.geometry = d.geometry;
+  p.act_min = d.act_min;
+  p.act_max = d.act_max;
+  if (d.variant == WeightedVariant::kInt8) p.int8 = &d.int8;
+  return p;
+}
+
 const Kernel& reference_kernel_DepthwiseConv2D() {
   static const Kernel kernel{"reference", prepare, eval};
   return kernel;

@@ -9,6 +9,7 @@
 
 #include "quantlab/kernels/conv_2d.h"
 #include "quantlab/kernels/hybrid.h"
+#include "quantlab/kernels/kernel.h"
 #include "quantlab/numerics/requantize.h"
 
 namespace quantlab {
@@ -49,5 +50,16 @@ struct DepthwiseConv2DHybridParams {
 // clamped. bias may be null.
 void depthwise_conv_2d_hybrid(const DepthwiseConv2DHybridParams& p, const float* input, const int8_t* filter,
                               const float* bias, const HybridWorkspace& ws, float* output);
+
+// What the reference prepare derived for one DEPTHWISE_CONV_2D. The optimized kernel
+// reads it rather than deriving it again, so both run on the very same
+// geometry, clamp and multipliers.
+struct DepthwiseConv2DPrepared {
+  Conv2DGeometry geometry;
+  float act_min = 0.f, act_max = 0.f;  // the float clamp
+  const DepthwiseConv2DInt8Params* int8 = nullptr;  // the int8 variant only; points into `reference_data`
+};
+// `reference_data` is the OpData the reference kernel's prepare made.
+DepthwiseConv2DPrepared reference_depthwise_conv_2d_prepared(const OpData& reference_data);
 
 }  // namespace quantlab

@@ -183,6 +183,16 @@ Status eval(const EvalContext& ctx) {
 
 }  // namespace
 
+FullyConnectedPrepared reference_fully_connected_prepared(const OpData& reference_data) {
+  const auto& d = static_cast<const FullyConnectedOpData&>(reference_data);
+  FullyConnectedPrepared p;
+  p.shape = d.shape;
+  p.act_min = d.act_min;
+  p.act_max = d.act_max;
+  if (d.variant == WeightedVariant::kInt8) p.int8 = &d.int8;
+  return p;
+}
+
 const Kernel& reference_kernel_FullyConnected() {
   static const Kernel kernel{"reference", prepare, eval};
   return kernel;

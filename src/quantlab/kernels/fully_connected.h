@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "quantlab/kernels/hybrid.h"
+#include "quantlab/kernels/kernel.h"
 #include "quantlab/numerics/requantize.h"
 
 namespace quantlab {
@@ -53,5 +54,16 @@ struct FullyConnectedHybridParams {
 // clamped. bias may be null.
 void fully_connected_hybrid(const FullyConnectedHybridParams& p, const float* input, const int8_t* weights,
                             const float* bias, const HybridWorkspace& ws, float* output);
+
+// What the reference prepare derived for one FULLY_CONNECTED. The optimized kernel
+// reads it rather than deriving it again, so both run on the very same
+// geometry, clamp and multipliers.
+struct FullyConnectedPrepared {
+  FullyConnectedShape shape;
+  float act_min = 0.f, act_max = 0.f;  // the float clamp
+  const FullyConnectedInt8Params* int8 = nullptr;  // the int8 variant only; points into `reference_data`
+};
+// `reference_data` is the OpData the reference kernel's prepare made.
+FullyConnectedPrepared reference_fully_connected_prepared(const OpData& reference_data);
 
 }  // namespace quantlab

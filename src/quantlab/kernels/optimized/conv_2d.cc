@@ -161,23 +161,16 @@ struct Conv2DData : OptimizedOpData {
 Status prepare(PrepareContext& ctx) {
   auto data = std::make_unique<Conv2DData>();
   QL_RETURN_IF_ERROR(prepare_reference(reference_kernel_Conv2D(), ctx, *data));
-  const TensorInfo& input = ctx.input(0);
   const TensorInfo& filter = ctx.input(1);
-  const TensorInfo& output = ctx.output(0);
   QL_ASSIGN_OR_RETURN(const WeightedVariant variant, classify_weighted_op(ctx));
   if (variant == WeightedVariant::kHybrid || filter.constant == nullptr) {
     ctx.data = std::move(data);
     return Status::Ok();
   }
-  // The reference prepare validated the shapes and options; derive the same geometry.
-  const auto& o = ctx.op.opts<Conv2DOptions>();
-  Conv2DGeometry g;
-  g.batches = input.shape[0], g.in_h = input.shape[1], g.in_w = input.shape[2], g.in_c = input.shape[3];
-  g.out_c = filter.shape[0], g.filter_h = filter.shape[1], g.filter_w = filter.shape[2];
-  g.stride_h = o.stride_h, g.stride_w = o.stride_w, g.dilation_h = o.dilation_h, g.dilation_w = o.dilation_w;
-  const Window2D win = compute_window(o.padding, g.in_h, g.in_w, g.filter_h, g.filter_w, g.stride_h, g.stride_w,
-                                      g.dilation_h, g.dilation_w);
-  g.out_h = win.out_h, g.out_w = win.out_w, g.pad_top = win.pad_top, g.pad_left = win.pad_left;
+  // The reference prepare validated the op and derived everything the
+  // packed form needs.
+  const Conv2DPrepared ref = reference_conv_2d_prepared(*data->reference_data);
+  const Conv2DGeometry& g = ref.geometry;
   // The packed form counts output positions and filter depth in int. A file
   // can declare more (an empty filter [0, 65536, 65536, 1] costs no bytes);
   // such shapes, and filters without output channels, stay with the
@@ -189,24 +182,12 @@ Status prepare(PrepareContext& ctx) {
   }
   const SimdLevel level = best_simd_level();
   if (variant == WeightedVariant::kFloat) {
-    const auto [act_min, act_max] = float_activation_range(o.activation);
-    data->real = std::make_unique<OptimizedConv2DFloat>(g, reinterpret_cast<const float*>(filter.constant), act_min,
-                                                        act_max, level);
+    data->real = std::make_unique<OptimizedConv2DFloat>(g, reinterpret_cast<const float*>(filter.constant),
+                                                        ref.act_min, ref.act_max, level);
     ctx.scratch_bytes = std::max(ctx.scratch_bytes, data->real->scratch_bytes());
   } else {
-    // The reference's multipliers: per channel, input * weight / output scale in double.
-    std::vector<QuantizedMultiplier> multipliers;
-    for (float s : channel_scales(*filter.quant, g.out_c))
-      multipliers.push_back(quantize_multiplier(real_multiplier_double_product(input.scale(), s, output.scale())));
-    Conv2DInt8Params p;
-    p.geometry = g;
-    p.input_zero_point = input.zero_point();
-    p.output_zero_point = output.zero_point();
-    p.channel_multipliers = multipliers.data();
-    std::tie(p.act_min, p.act_max) =
-        quantized_activation_range(o.activation, output.scale(), output.zero_point(), DType::kInt8);
-    p.rounding = ctx.options.rounding;
-    data->int8 = std::make_unique<OptimizedConv2DInt8>(p, reinterpret_cast<const int8_t*>(filter.constant), level);
+    data->int8 =
+        std::make_unique<OptimizedConv2DInt8>(*ref.int8, reinterpret_cast<const int8_t*>(filter.constant), level);
     ctx.scratch_bytes = std::max(ctx.scratch_bytes, data->int8->scratch_bytes());
   }
   ctx.data = std::move(data);

@@ -79,44 +79,22 @@ struct FullyConnectedData : OptimizedOpData {
 Status prepare(PrepareContext& ctx) {
   auto data = std::make_unique<FullyConnectedData>();
   QL_RETURN_IF_ERROR(prepare_reference(reference_kernel_FullyConnected(), ctx, *data));
-  const TensorInfo& input = ctx.input(0);
   const TensorInfo& weights = ctx.input(1);
-  const TensorInfo& output = ctx.output(0);
   QL_ASSIGN_OR_RETURN(const WeightedVariant variant, classify_weighted_op(ctx));
   if (variant == WeightedVariant::kHybrid || weights.constant == nullptr) {
     ctx.data = std::move(data);
     return Status::Ok();
   }
-  // The reference prepare validated the shapes; derive the same view.
-  const auto& o = ctx.op.opts<FullyConnectedOptions>();
-  FullyConnectedShape s;
-  s.out = weights.shape[0];
-  s.in = weights.shape[1];
-  s.rows = input.num_elements() / s.in;
+  // The reference prepare validated the op and derived the shape, clamp
+  // and multipliers (TFLite's float per-tensor product included).
+  const FullyConnectedPrepared ref = reference_fully_connected_prepared(*data->reference_data);
   const SimdLevel level = best_simd_level();
   if (variant == WeightedVariant::kFloat) {
-    const auto [act_min, act_max] = float_activation_range(o.activation);
-    data->real = std::make_unique<OptimizedFullyConnectedFloat>(s, reinterpret_cast<const float*>(weights.constant),
-                                                                act_min, act_max, level);
+    data->real = std::make_unique<OptimizedFullyConnectedFloat>(
+        ref.shape, reinterpret_cast<const float*>(weights.constant), ref.act_min, ref.act_max, level);
   } else {
-    // The reference's multipliers: TFLite forms the per-tensor product
-    // input * weight scale in float, the per-channel ones in double.
-    const bool per_channel = weights.quant->per_axis();
-    std::vector<QuantizedMultiplier> multipliers;
-    for (float ws : channel_scales(*weights.quant, s.out))
-      multipliers.push_back(
-          quantize_multiplier(per_channel ? real_multiplier_double_product(input.scale(), ws, output.scale())
-                                          : real_multiplier_float_product(input.scale(), ws, output.scale())));
-    FullyConnectedInt8Params p;
-    p.shape = s;
-    p.input_zero_point = input.zero_point();
-    p.output_zero_point = output.zero_point();
-    p.channel_multipliers = multipliers.data();
-    std::tie(p.act_min, p.act_max) =
-        quantized_activation_range(o.activation, output.scale(), output.zero_point(), DType::kInt8);
-    p.rounding = ctx.options.rounding;
-    data->int8 =
-        std::make_unique<OptimizedFullyConnectedInt8>(p, reinterpret_cast<const int8_t*>(weights.constant), level);
+    data->int8 = std::make_unique<OptimizedFullyConnectedInt8>(
+        *ref.int8, reinterpret_cast<const int8_t*>(weights.constant), level);
     ctx.scratch_bytes = std::max(ctx.scratch_bytes, data->int8->scratch_bytes());
   }
   ctx.data = std::move(data);
